@@ -1,0 +1,5 @@
+"""CovetPy: a declarative, spec-first API engine."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,184 @@
+"""The whole CovetPy exception tree.
+
+    CovetError
+    ├── SpecError (ValueError)            startup: a spec, config or binding problem; never HTTP
+    │   ├── UnsupportedSpecError          a valid document that uses what CovetPy does not serve
+    │   ├── RefResolutionError            a $ref that cannot be resolved
+    │   ├── RouteConflictError            two templates that are the same route
+    │   ├── BindingError                  operationId -> handler, or handler parameter -> source
+    │   └── ConfigError                   covet.yaml: unknown key, bad value, missing variable
+    ├── HTTPError                         request time; rendered as application/problem+json
+    │   ├── BadRequestError           400 (unparseable body, bad encoding)
+    │   ├── NotFoundError             404
+    │   ├── MethodNotAllowedError     405 (+ Allow)
+    │   ├── NotAcceptableError        406
+    │   ├── PayloadTooLargeError      413
+    │   ├── UnsupportedMediaTypeError 415
+    │   └── RequestValidationError    422 (every detail of the request at once)
+    ├── ProviderError                     a backend failed; 503 at the edge
+    └── UsageError (TypeError)            the Python API was misused
+
+Startup errors carry where they come from (``file``, ``line``, ``pointer``); request errors carry
+``status``, ``title``, ``detail`` and ``details`` (a list of field errors, DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BadRequestError",
+    "BindingError",
+    "ConfigError",
+    "CovetError",
+    "HTTPError",
+    "MethodNotAllowedError",
+    "NotAcceptableError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "ProviderError",
+    "RefResolutionError",
+    "RequestValidationError",
+    "RouteConflictError",
+    "SpecError",
+    "UnsupportedMediaTypeError",
+    "UnsupportedSpecError",
+    "UsageError",
+]
+
+
+class CovetError(Exception):
+    """Root of every error CovetPy raises on purpose."""
+
+
+class SpecError(CovetError, ValueError):
+    """A problem found at startup in a spec, a config file or a binding.
+
+    Args:
+        message: what is wrong and how to fix it.
+        file: the file it was found in, when known.
+        pointer: the JSON pointer inside that file (``/paths/~1users/get``), when known.
+        line: the 1-based line in that file, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        pointer: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.pointer = pointer
+        self.line = line
+
+    @property
+    def location(self) -> str:
+        """``file:line#pointer``, with whatever parts are known."""
+        where = self.file or ""
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.pointer is not None:
+            where += f"#{self.pointer}"
+        return where
+
+    def __str__(self) -> str:
+        where = self.location
+        return f"{where}: {self.message}" if where else self.message
+
+
+class UnsupportedSpecError(SpecError):
+    """A valid document that uses a feature CovetPy does not serve (see docs/unsupported.md)."""
+
+
+class RefResolutionError(SpecError):
+    """A ``$ref`` whose target file or pointer does not exist."""
+
+
+class RouteConflictError(SpecError):
+    """Two route templates that match the same requests."""
+
+
+class BindingError(SpecError):
+    """An operation without a handler, or a handler parameter nothing can supply."""
+
+
+class ConfigError(SpecError):
+    """covet.yaml is wrong: an unknown key, a bad value, an unset variable."""
+
+
+class HTTPError(CovetError):
+    """An error answered to the client as ``application/problem+json``.
+
+    Args:
+        detail: a human sentence about this occurrence (defaults to the title).
+        details: field errors, each ``{field, location, pointer, message, code[, value]}``.
+        headers: extra response headers (``Allow``, ``Retry-After``...).
+    """
+
+    status: int = 500
+    title: str = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+        title: str | None = None,
+    ) -> None:
+        if status is not None:
+            self.status = status
+        if title is not None:
+            self.title = title
+        self.detail = detail or self.title
+        self.details = details or []
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class BadRequestError(HTTPError):
+    status = 400
+    title = "Bad Request"
+
+
+class NotFoundError(HTTPError):
+    status = 404
+    title = "Not Found"
+
+
+class MethodNotAllowedError(HTTPError):
+    status = 405
+    title = "Method Not Allowed"
+
+
+class NotAcceptableError(HTTPError):
+    status = 406
+    title = "Not Acceptable"
+
+
+class PayloadTooLargeError(HTTPError):
+    status = 413
+    title = "Payload Too Large"
+
+
+class UnsupportedMediaTypeError(HTTPError):
+    status = 415
+    title = "Unsupported Media Type"
+
+
+class RequestValidationError(HTTPError):
+    status = 422
+    title = "Validation failed"
+
+
+class ProviderError(CovetError):
+    """A backend (database, cache, storage...) failed; clients see a 503."""
+
+
+class UsageError(CovetError, TypeError):
+    """The Python API was used in a way it does not support."""
