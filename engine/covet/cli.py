@@ -1,0 +1,140 @@
+"""The ``covet`` command: a thin shell over :class:`covet.app.CovetApp`.
+
+    covet run [-c specs/covet.yaml] [--host H] [--port P] [--workers N] [--no-access-log]
+    covet routes [-c specs/covet.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from covet.app import CovetApp
+from covet.config import CovetConfig, load_config
+from covet.errors import CovetError
+
+__all__ = ["app_factory", "main"]
+
+_CONFIG_ENV = "COVET_CONFIG"
+_DEFAULT_CONFIG = "specs/covet.yaml"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except CovetError as exc:
+        print(f"covet: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="covet", description="Spec-first API engine.")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="serve the app with uvicorn")
+    _config_arg(run)
+    run.add_argument("--host", help="bind address (default: server.host)")
+    run.add_argument("--port", type=int, help="port (default: server.port)")
+    run.add_argument("--workers", type=int, help="worker processes (default: server.workers)")
+    run.add_argument("--no-access-log", action="store_true", help="turn the access log off")
+    run.add_argument("--log-level", help="debug, info, warning, error (default: server.log_level)")
+    run.set_defaults(func=_run)
+    routes = commands.add_parser("routes", help="print the compiled route table")
+    _config_arg(routes)
+    routes.set_defaults(func=_routes)
+    return parser
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--config", default=_DEFAULT_CONFIG, help=f"covet.yaml (default: {_DEFAULT_CONFIG})"
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    config = _with_overrides(load_config(args.config), args)
+    _configure_logging(config.server.log_level)
+    app = CovetApp(config)
+    api = app.api
+    print(
+        f"covet: {len(api.routes)} routes compiled in {api.compile_seconds * 1000:.0f} ms; "
+        f"serving on http://{config.server.host}:{config.server.port}",
+        file=sys.stderr,
+    )
+    server = config.server
+    options = {
+        "host": server.host,
+        "port": server.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "log_level": server.log_level,
+        "lifespan": "on",
+    }
+    if server.workers > 1:
+        os.environ[_CONFIG_ENV] = os.path.abspath(args.config)
+        os.environ["COVET_ACCESS_LOG"] = "1" if server.access_log else "0"
+        uvicorn.run("covet.cli:app_factory", factory=True, workers=server.workers, **options)
+    else:
+        uvicorn.run(app, **options)
+    return 0
+
+
+def _with_overrides(config: CovetConfig, args: argparse.Namespace) -> CovetConfig:
+    server = config.server.model_copy(
+        update={
+            key: value
+            for key, value in {
+                "host": args.host,
+                "port": args.port,
+                "workers": args.workers,
+                "log_level": args.log_level,
+                "access_log": False if args.no_access_log else None,
+            }.items()
+            if value is not None
+        }
+    )
+    return config.model_copy(update={"server": server})
+
+
+def app_factory() -> CovetApp:
+    """The app for each uvicorn worker process (``covet run --workers N``)."""
+    config = load_config(os.environ.get(_CONFIG_ENV, _DEFAULT_CONFIG))
+    if os.environ.get("COVET_ACCESS_LOG") == "0":
+        config = config.model_copy(
+            update={"server": config.server.model_copy(update={"access_log": False})}
+        )
+    _configure_logging(config.server.log_level)
+    return CovetApp(config)
+
+
+def _routes(args: argparse.Namespace) -> int:
+    app = CovetApp(load_config(args.config))
+    rows = [("METHOD", "PATH", "OPERATION", "HANDLER")]
+    rows += [(r.method, r.path, r.operation_id or "-", r.handler) for r in app.api.routes]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    return 0
+
+
+def _configure_logging(level: str) -> None:
+    logger = logging.getLogger("covet")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(level.upper())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

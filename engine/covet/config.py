@@ -1,0 +1,273 @@
+"""covet.yaml: parsed once into frozen, typed settings.
+
+    apis:
+      - spec: openapi.yaml        # relative to covet.yaml
+        prefix: /v1
+        handlers: handlers.blog   # module searched for operationIds
+    server: {host: 127.0.0.1, port: 8000, workers: 1, access_log: true}
+    limits: {max_body_size: 1MiB, max_depth: 64}
+    middleware: [request_id, access_log, {"mypkg.mw:Timing": {header: X-Time}}]
+    operations:
+      createUser: {max_body_size: 64KiB}
+
+Values may use ``${VAR}``, ``${VAR:-default}`` and ``${file:/run/secrets/x}``. The environment is
+read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from covet.errors import ConfigError
+
+__all__ = [
+    "ApiConfig",
+    "CovetConfig",
+    "LimitsConfig",
+    "MiddlewareEntry",
+    "OperationConfig",
+    "ServerConfig",
+    "load_config",
+    "parse_size",
+]
+
+_VAR = re.compile(r"\$\{([^}:]+?)(?::-([^}]*))?\}")
+_FILE_VAR = re.compile(r"\$\{file:([^}]+)\}")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {
+    "": 1, "b": 1,
+    "k": 1000, "kb": 1000, "kib": 1024, "ki": 1024,
+    "m": 1000**2, "mb": 1000**2, "mib": 1024**2, "mi": 1024**2,
+    "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gi": 1024**3,
+}
+
+
+def parse_size(value: int | str) -> int:
+    """``1MiB`` -> 1048576, ``64kb`` -> 64000, ``512`` -> 512."""
+    if isinstance(value, int):
+        return value
+    match = _SIZE.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a size; write e.g. 512, 64KiB, 1MiB")
+    number, unit = match.groups()
+    return int(float(number) * _UNITS[(unit or "").lower()])
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ApiConfig(_Frozen):
+    """One OpenAPI document mounted under a prefix."""
+
+    spec: Path
+    prefix: str = ""
+    handlers: str | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if value and not value.startswith("/"):
+            raise ValueError(f"prefix {value!r} must start with '/' (e.g. /v1) or be empty")
+        return value
+
+
+class ServerConfig(_Frozen):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1)
+    access_log: bool = True
+    log_level: str = "info"
+
+
+class LimitsConfig(_Frozen):
+    """Request limits; operations may override ``max_body_size``."""
+
+    max_body_size: int = 1024 * 1024
+    max_depth: int = Field(default=64, ge=1)
+
+    @field_validator("max_body_size", mode="before")
+    @classmethod
+    def _size(cls, value: int | str) -> int:
+        return parse_size(value)
+
+
+class OperationConfig(_Frozen):
+    """Per-operation policy, keyed by operationId, without touching the spec."""
+
+    handler: str | None = None
+    max_body_size: int | None = None
+    validate_response: bool | None = None
+
+    @field_validator("max_body_size", mode="before")
+    @classmethod
+    def _size(cls, value: int | str | None) -> int | None:
+        return None if value is None else parse_size(value)
+
+
+class MiddlewareEntry(_Frozen):
+    """A built-in name (``request_id``) or ``"module:Class"`` plus its keyword options."""
+
+    name: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class CovetConfig(_Frozen):
+    """The whole of covet.yaml."""
+
+    apis: list[ApiConfig]
+    server: ServerConfig = ServerConfig()
+    limits: LimitsConfig = LimitsConfig()
+    middleware: list[MiddlewareEntry] = Field(default_factory=list)
+    operations: dict[str, OperationConfig] = Field(default_factory=dict)
+    validate_responses: bool = False
+    pythonpath: list[Path] = Field(default_factory=list)
+    root: Path = Path(".")
+
+    @field_validator("middleware", mode="before")
+    @classmethod
+    def _middleware_forms(cls, value: Any) -> Any:
+        return _normalise_middleware(value)
+
+
+def _normalise_middleware(value: Any) -> Any:
+    """Accept a list of names / one-key mappings, or one mapping of name -> options."""
+    if isinstance(value, Mapping):
+        value = [{k: v} for k, v in value.items()]
+    if not isinstance(value, list):
+        return value
+    entries: list[Any] = []
+    for item in value:
+        if isinstance(item, str):
+            entries.append({"name": item})
+        elif isinstance(item, Mapping) and len(item) == 1 and "name" not in item:
+            ((name, options),) = item.items()
+            entries.append({"name": name, "options": options or {}})
+        else:
+            entries.append(item)
+    return entries
+
+
+def interpolate(value: Any, environ: Mapping[str, str], *, where: str) -> Any:
+    """Replace ``${VAR:-default}`` and ``${file:path}`` in every string of a loaded document."""
+    if isinstance(value, str):
+        return _interpolate_str(value, environ, where)
+    if isinstance(value, list):
+        return [interpolate(v, environ, where=where) for v in value]
+    if isinstance(value, dict):
+        return {k: interpolate(v, environ, where=where) for k, v in value.items()}
+    return value
+
+
+def _interpolate_str(text: str, environ: Mapping[str, str], where: str) -> str:
+    def read_file(match: re.Match[str]) -> str:
+        path = Path(match.group(1))
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read secret file {path}: {exc.strerror}", file=where) from exc
+
+    def read_var(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ and (environ[name] or default is None):
+            return environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(
+            f"environment variable {name} is not set; set it or write ${{{name}:-default}}",
+            file=where,
+        )
+
+    return _VAR.sub(read_var, _FILE_VAR.sub(read_file, text))
+
+
+def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> CovetConfig:
+    """Read covet.yaml into a frozen :class:`CovetConfig`.
+
+    Relative paths in it (``spec``, ``pythonpath``, ``root``) are made absolute against the
+    directory of the file.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, has an unknown key or a bad value; the
+            message names the file, the key and, for unknown keys, the accepted ones.
+    """
+    file = Path(path).resolve()
+    try:
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror}", file=str(file)) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"not valid YAML: {exc}", file=str(file), line=line) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError("covet.yaml must be a mapping with at least an 'apis' list", file=str(file))
+    raw = interpolate(raw, os.environ if environ is None else environ, where=str(file))
+    return config_from_mapping(raw, base_dir=file.parent, file=str(file))
+
+
+def config_from_mapping(
+    raw: Mapping[str, Any], *, base_dir: Path, file: str = "<config>"
+) -> CovetConfig:
+    """Build a :class:`CovetConfig` from an already loaded mapping (used by tests and the API)."""
+    try:
+        config = CovetConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise _config_error(exc, file) from None
+    return _absolutise(config, base_dir)
+
+
+def _absolutise(config: CovetConfig, base_dir: Path) -> CovetConfig:
+    apis = [api.model_copy(update={"spec": (base_dir / api.spec).resolve()}) for api in config.apis]
+    return config.model_copy(
+        update={
+            "apis": apis,
+            "pythonpath": [(base_dir / p).resolve() for p in config.pythonpath],
+            "root": (base_dir / config.root).resolve(),
+        }
+    )
+
+
+def _config_error(exc: ValidationError, file: str) -> ConfigError:
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        if error["type"] == "extra_forbidden":
+            accepted = _accepted_keys(error["loc"][:-1])
+            problems.append(f"unknown key '{key}' (accepted here: {', '.join(accepted)})")
+        else:
+            problems.append(f"{key}: {error['msg']}")
+    pointer = "/" + "/".join(str(p) for p in exc.errors()[0]["loc"])
+    return ConfigError("; ".join(problems), file=file, pointer=pointer)
+
+
+def _accepted_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: type[BaseModel] = CovetConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None) if field else None
+        inner = _model_in(annotation)
+        if inner is None:
+            return []
+        model = inner
+    return sorted(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

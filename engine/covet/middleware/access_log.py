@@ -1,0 +1,57 @@
+"""One log line per request, with status, duration and trace id."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from covet._trace import trace_id_of
+from covet.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["AccessLogMiddleware"]
+
+
+class AccessLogMiddleware:
+    """Log ``client "METHOD /path?query HTTP/1.1" status bytes duration_ms trace_id``.
+
+    Args:
+        logger: the logger name (default ``covet.access``); lines are INFO.
+
+    Off in benchmarks (``--no-access-log``), as for every peer framework.
+    """
+
+    def __init__(self, app: ASGIApp, logger: str = "covet.access") -> None:
+        self.app = app
+        self.logger = logging.getLogger(logger)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.logger.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+        size = 0
+
+        async def send_and_measure(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_measure)
+        finally:
+            self._log(scope, status or 500, size, time.perf_counter() - started)
+
+    def _log(self, scope: Scope, status: int, size: int, seconds: float) -> None:
+        client = scope.get("client")
+        who = f"{client[0]}:{client[1]}" if client else "-"
+        query = scope.get("query_string", b"")
+        target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        self.logger.info(
+            '%s "%s %s HTTP/%s" %d %d %.1fms trace_id=%s',
+            who, scope["method"], target, scope.get("http_version", "1.1"),
+            status, size, seconds * 1000, trace_id_of(scope),
+        )

@@ -1,0 +1,219 @@
+"""The request a handler may ask for: a lazy view over the ASGI scope and body.
+
+Headers, query, cookies and the body are parsed on first access and cached on the instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from covet.errors import BadRequestError, PayloadTooLargeError
+from covet.types import Receive, Scope
+
+__all__ = ["ClientDisconnect", "Request", "parse_cookies"]
+
+
+class ClientDisconnect(Exception):
+    """The client went away before the body was read."""
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """``a=1; b=2`` -> ``{"a": "1", "b": "2"}`` (first occurrence wins, quotes stripped)."""
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name or name in cookies:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        cookies[name] = value
+    return cookies
+
+
+def headers_from_scope(scope: Scope) -> dict[str, str]:
+    """Lower-case names; repeated headers joined with ``, `` (cookies with ``; ``)."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name in headers:
+            joiner = "; " if name == "cookie" else ", "
+            headers[name] = headers[name] + joiner + value
+        else:
+            headers[name] = value
+    return headers
+
+
+class Request:
+    """One HTTP request.
+
+    Example:
+        >>> async def whoami(request: Request) -> dict:
+        ...     return {"agent": request.headers.get("user-agent"), "ip": request.client}
+    """
+
+    __slots__ = (
+        "_body",
+        "_cookies",
+        "_form",
+        "_headers",
+        "_json",
+        "_query",
+        "_state",
+        "max_body_size",
+        "path_params",
+        "receive",
+        "scope",
+    )
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        path_params: dict[str, Any] | None = None,
+        max_body_size: int = 1024 * 1024,
+    ) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.path_params = path_params if path_params is not None else {}
+        self.max_body_size = max_body_size
+        self._body: bytes | None = None
+        self._json: Any = None
+        self._form: dict[str, list[str]] | None = None
+        self._query: dict[str, list[str]] | None = None
+        self._headers: dict[str, str] | None = None
+        self._cookies: dict[str, str] | None = None
+        self._state: dict[str, Any] | None = None
+
+    @property
+    def method(self) -> str:
+        return str(self.scope["method"])
+
+    @property
+    def path(self) -> str:
+        return str(self.scope["path"])
+
+    @property
+    def url(self) -> str:
+        """The full URL as the client asked for it (scheme, host, path and query)."""
+        scheme = self.scope.get("scheme", "http")
+        host = self.headers.get("host")
+        if host is None:
+            server = self.scope.get("server") or ("localhost", None)
+            host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        url = f"{scheme}://{host}{self.scope.get('root_path', '')}{self.scope['path']}"
+        return f"{url}?{query}" if query else url
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """Every query parameter with all its values, in order."""
+        if self._query is None:
+            raw = self.scope.get("query_string", b"")
+            self._query = parse_qs(raw.decode("latin-1"), keep_blank_values=True) if raw else {}
+        return self._query
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        if self._headers is None:
+            self._headers = headers_from_scope(self.scope)
+        return self._headers
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            header = self.headers.get("cookie")
+            self._cookies = parse_cookies(header) if header else {}
+        return self._cookies
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        client = self.scope.get("client")
+        return (client[0], client[1]) if client else None
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Per-request scratch space for middleware and handlers."""
+        if self._state is None:
+            self._state = self.scope.setdefault("state", {})
+        return self._state
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-cased (``""`` when absent)."""
+        for name, value in self.scope["headers"]:
+            if name == b"content-type":
+                return value.decode("latin-1").split(";", 1)[0].strip().lower()
+        return ""
+
+    async def body(self) -> bytes:
+        """The whole body, read once.
+
+        Raises:
+            PayloadTooLargeError: the body is larger than ``max_body_size``.
+            ClientDisconnect: the client left before sending it all.
+        """
+        if self._body is None:
+            self._body = await read_body(self.scope, self.receive, self.max_body_size)
+        return self._body
+
+    async def json(self) -> Any:
+        if self._json is None:
+            try:
+                self._json = orjson.loads(await self.body())
+            except orjson.JSONDecodeError as exc:
+                raise BadRequestError(f"Body is not valid JSON: {exc}") from None
+        return self._json
+
+    async def form(self) -> dict[str, list[str]]:
+        """An ``application/x-www-form-urlencoded`` body as lists of values."""
+        if self._form is None:
+            raw = await self.body()
+            try:
+                self._form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                raise BadRequestError("Form body is not valid UTF-8") from None
+        return self._form
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """Read ``http.request`` messages up to ``limit`` bytes; refuse early on Content-Length."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"Body is larger than the limit of {limit} bytes for this operation",
+        details=[
+            {
+                "field": "",
+                "location": "body",
+                "pointer": "",
+                "message": f"Body exceeds {limit} bytes",
+                "code": "maxBodySize",
+            }
+        ],
+    )

@@ -1,0 +1,325 @@
+"""Compile a loaded OpenAPI document into immutable :class:`Operation` objects.
+
+Sans-I/O: no handlers are imported here and no sockets are touched, so the same step serves the
+app, ``covet validate`` and the corpus tests. Everything a request needs later (parameter
+decoders, body validators, response media types) is built here, once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from covet.errors import SpecError, UnsupportedSpecError
+from covet.validation import (
+    ParametersValidator,
+    ParameterSpec,
+    SchemaCompiler,
+    SchemaValidator,
+    build_form_decoder,
+    build_parameters,
+)
+
+__all__ = [
+    "HTTP_METHODS",
+    "MediaBody",
+    "Operation",
+    "RequestBodySpec",
+    "ResponseSpec",
+    "compile_operations",
+    "escape_pointer",
+]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
+_TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
+
+
+def escape_pointer(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaBody:
+    """How one request media type is parsed and checked."""
+
+    media_type: str
+    kind: str  # "json", "form" or "raw"
+    validator: SchemaValidator | None
+    form_decoder: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBodySpec:
+    required: bool
+    media: tuple[MediaBody, ...]
+
+    def select(self, content_type: str) -> MediaBody | None:
+        """The declared media type matching a request's (wildcards and ``+json`` honoured)."""
+        for media in self.media:
+            if _media_matches(media.media_type, content_type):
+                return media
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    status: str
+    media_types: tuple[str, ...]
+    validators: Mapping[str, SchemaValidator] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One (method, path) of a spec, compiled."""
+
+    method: str
+    path: str
+    template: str
+    operation_id: str | None
+    file: str
+    pointer: str
+    parameters: ParametersValidator
+    request_body: RequestBodySpec | None
+    responses: Mapping[str, ResponseSpec]
+    default_status: int
+    handler_ref: str | None
+    summary: str | None
+    spec: Mapping[str, Any]
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}#{self.pointer}"
+
+    @property
+    def label(self) -> str:
+        return self.operation_id or f"{self.method} {self.template}"
+
+
+def compile_operations(
+    spec: Any,
+    *,
+    prefix: str = "",
+    validate_responses: bool = False,
+    compiler: SchemaCompiler | None = None,
+) -> list[Operation]:
+    """Every operation under ``paths`` of ``spec`` (a loaded ``SpecDocument``), in spec order.
+
+    Raises:
+        SpecError: a schema that cannot be compiled, a path key CovetPy cannot route, a
+            ``$ref`` that does not resolve; always with file and JSON pointer.
+    """
+    compiler = compiler or SchemaCompiler(spec)
+    paths = spec.root.get("paths") or {}
+    if not isinstance(paths, Mapping):
+        raise SpecError("'paths' must be a mapping", file=spec.path, pointer="/paths")
+    operations: list[Operation] = []
+    for template, item in paths.items():
+        if str(template).startswith("x-"):
+            continue
+        pointer = "/paths/" + escape_pointer(str(template))
+        _check_template(str(template), spec.path, pointer)
+        path_item, item_file, item_pointer = spec.deref(item, spec.path, pointer)
+        if not isinstance(path_item, Mapping):
+            raise SpecError("a Path Item must be a mapping", file=item_file, pointer=item_pointer)
+        for method in HTTP_METHODS:
+            if method not in path_item:
+                continue
+            operations.append(
+                _compile_operation(
+                    spec, compiler, str(template), prefix, method, path_item, item_file,
+                    item_pointer, validate_responses,
+                )
+            )
+    return operations
+
+
+def _check_template(template: str, file: str, pointer: str) -> None:
+    if not template.startswith("/"):
+        raise SpecError(f"path {template!r} must start with '/'", file=file, pointer=pointer)
+    if "#" in template or "?" in template:
+        raise UnsupportedSpecError(
+            f"unsupported: path key {template!r} contains '#' or '?', so it is not a URL path "
+            "(different keys like this are the same route); give each operation its own path",
+            file=file,
+            pointer=pointer,
+        )
+
+
+def _compile_operation(
+    spec: Any,
+    compiler: SchemaCompiler,
+    template: str,
+    prefix: str,
+    method: str,
+    path_item: Mapping[str, Any],
+    item_file: str,
+    item_pointer: str,
+    validate_responses: bool,
+) -> Operation:
+    op_pointer = f"{item_pointer}/{method}"
+    op, op_file, op_pointer = spec.deref(path_item[method], item_file, op_pointer)
+    if not isinstance(op, Mapping):
+        raise SpecError("an Operation must be a mapping", file=op_file, pointer=op_pointer)
+    params = _merged_parameters(spec, path_item, item_file, item_pointer, op, op_file, op_pointer)
+    _check_path_parameters(template, params, op_file, op_pointer)
+    responses = _compile_responses(spec, compiler, op, op_file, op_pointer, validate_responses)
+    operation_id = op.get("operationId") or None
+    return Operation(
+        method=method.upper(),
+        path=prefix + template,
+        template=template,
+        operation_id=str(operation_id) if operation_id else None,
+        file=op_file,
+        pointer=op_pointer,
+        parameters=build_parameters(params, compiler),
+        request_body=_compile_body(spec, compiler, op, op_file, op_pointer),
+        responses=responses,
+        default_status=_default_status(responses),
+        handler_ref=op.get("x-covet-handler"),
+        summary=op.get("summary"),
+        spec=op,
+    )
+
+
+def _merged_parameters(
+    spec: Any,
+    path_item: Mapping[str, Any],
+    item_file: str,
+    item_pointer: str,
+    op: Mapping[str, Any],
+    op_file: str,
+    op_pointer: str,
+) -> list[ParameterSpec]:
+    """Path-level parameters, overridden by operation-level ones with the same (name, in)."""
+    merged: dict[tuple[str, str], ParameterSpec] = {}
+    for owner, file, pointer in ((path_item, item_file, item_pointer), (op, op_file, op_pointer)):
+        for index, raw in enumerate(owner.get("parameters") or []):
+            obj, obj_file, obj_pointer = spec.deref(raw, file, f"{pointer}/parameters/{index}")
+            if not isinstance(obj, Mapping) or "name" not in obj or "in" not in obj:
+                raise SpecError(
+                    "a Parameter needs 'name' and 'in'", file=obj_file, pointer=obj_pointer
+                )
+            merged[(str(obj["name"]), str(obj["in"]))] = ParameterSpec(
+                obj=dict(obj), base=obj_file, pointer=obj_pointer
+            )
+    return list(merged.values())
+
+
+def _check_path_parameters(
+    template: str, params: Sequence[ParameterSpec], file: str, pointer: str
+) -> None:
+    in_template = set(_TEMPLATE_PARAM.findall(template))
+    declared = {p.obj["name"] for p in params if p.obj["in"] == "path"}
+    for name in sorted(in_template - declared):
+        raise SpecError(
+            f"path template {template!r} has {{{name}}} but the operation declares no "
+            f"'in: path' parameter named {name!r}; add one to 'parameters'",
+            file=file,
+            pointer=pointer,
+        )
+    for name in sorted(declared - in_template):
+        raise SpecError(
+            f"path parameter {name!r} is declared but {template!r} has no {{{name}}}; "
+            "add it to the path or change 'in'",
+            file=file,
+            pointer=pointer + "/parameters",
+        )
+
+
+def _compile_body(
+    spec: Any, compiler: SchemaCompiler, op: Mapping[str, Any], file: str, pointer: str
+) -> RequestBodySpec | None:
+    if "requestBody" not in op:
+        return None
+    body, body_file, body_pointer = spec.deref(op["requestBody"], file, pointer + "/requestBody")
+    content = body.get("content") or {}
+    media: list[MediaBody] = []
+    for media_type, media_obj in content.items():
+        media_pointer = f"{body_pointer}/content/{escape_pointer(str(media_type))}"
+        media.append(
+            _compile_media(compiler, str(media_type).lower(), media_obj or {}, body_file, media_pointer)
+        )
+    # PERF: the most specific media types are tried first, wildcards last.
+    media.sort(key=lambda m: m.media_type.count("*"))
+    return RequestBodySpec(required=bool(body.get("required", False)), media=tuple(media))
+
+
+def _compile_media(
+    compiler: SchemaCompiler, media_type: str, media_obj: Mapping[str, Any], file: str, pointer: str
+) -> MediaBody:
+    schema = media_obj.get("schema")
+    schema_pointer = pointer + "/schema"
+    if _is_json(media_type):
+        validator = None
+        if schema is not None:
+            validator = compiler.validator(
+                schema, base=file, pointer=schema_pointer, direction="request", location="body"
+            )
+        return MediaBody(media_type, "json", validator)
+    if media_type == "application/x-www-form-urlencoded" and schema is not None:
+        validator = compiler.validator(
+            schema, base=file, pointer=schema_pointer, direction="request", location="body"
+        )
+        decoder = build_form_decoder(
+            schema, base=file, pointer=schema_pointer, compiler=compiler,
+            encoding=media_obj.get("encoding"),
+        )
+        return MediaBody(media_type, "form", validator, decoder)
+    return MediaBody(media_type, "raw", None)
+
+
+def _compile_responses(
+    spec: Any,
+    compiler: SchemaCompiler,
+    op: Mapping[str, Any],
+    file: str,
+    pointer: str,
+    validate: bool,
+) -> dict[str, ResponseSpec]:
+    responses: dict[str, ResponseSpec] = {}
+    for status, raw in (op.get("responses") or {}).items():
+        status = str(status)
+        if status.startswith("x-"):
+            continue
+        resp_pointer = f"{pointer}/responses/{escape_pointer(status)}"
+        resp, resp_file, resp_pointer = spec.deref(raw, file, resp_pointer)
+        content = (resp or {}).get("content") or {}
+        validators: dict[str, SchemaValidator] = {}
+        if validate:
+            for media_type, media_obj in content.items():
+                schema = (media_obj or {}).get("schema")
+                if schema is not None and _is_json(str(media_type).lower()):
+                    validators[str(media_type).lower()] = compiler.validator(
+                        schema,
+                        base=resp_file,
+                        pointer=f"{resp_pointer}/content/{escape_pointer(str(media_type))}/schema",
+                        direction="response",
+                        location="response",
+                    )
+        responses[status] = ResponseSpec(
+            status, tuple(str(m).lower() for m in content), validators
+        )
+    return responses
+
+
+def _default_status(responses: Mapping[str, ResponseSpec]) -> int:
+    """The only declared 2xx; else 200 if declared or nothing fits; else the lowest 2xx."""
+    success = sorted(s for s in responses if s[0] == "2" and s.isdigit())
+    if len(success) == 1 or (success and "200" not in success):
+        return int(success[0])
+    return 200
+
+
+def _is_json(media_type: str) -> bool:
+    base = media_type.split(";", 1)[0].strip()
+    return base == "application/json" or base.endswith("+json")
+
+
+def _media_matches(declared: str, actual: str) -> bool:
+    declared = declared.split(";", 1)[0].strip()
+    if declared in (actual, "*/*"):
+        return True
+    kind, _, sub = declared.partition("/")
+    return sub == "*" and kind == actual.partition("/")[0]
