@@ -1,0 +1,43 @@
+# The two quick-start commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint typecheck bench routes clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "CovetPy needs Python 3.11+" or 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+## Serve the reference app on the embedded defaults at http://127.0.0.1:8000
+run: $(VENV)/.installed
+	$(BIN)/covet run --config specs/covet.yaml
+
+## Install the dev extras and run the whole suite
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check engine tests handlers
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+routes: $(VENV)/.installed
+	$(BIN)/covet routes --config specs/covet.yaml
+
+## Side-by-side HTTP benchmark against raw ASGI, FastAPI, Litestar and Connexion (own venv)
+bench:
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

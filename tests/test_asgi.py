@@ -1,0 +1,92 @@
+"""The ASGI boundary: routing outcomes, HEAD, errors, lifespan and the send contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from covet.app import CovetApp
+from covet.testing import AsyncTestClient, TestClient
+
+
+def test_unknown_path_is_a_404_problem(shop_app: Callable[..., CovetApp]) -> None:
+    response = TestClient(shop_app()).get("/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Not Found"
+
+
+def test_wrong_method_is_405_with_allow(shop_app: Callable[..., CovetApp]) -> None:
+    response = TestClient(shop_app()).patch("/items/1")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, HEAD"
+
+
+def test_head_is_served_by_get_without_a_body(shop_app: Callable[..., CovetApp]) -> None:
+    client = TestClient(shop_app())
+    get, head = client.get("/items/1"), client.head("/items/1")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
+async def test_lifespan_runs_startup_and_shutdown_hooks(shop_app: Callable[..., CovetApp]) -> None:
+    app = shop_app()
+    events: list[str] = []
+
+    async def started() -> None:
+        events.append("up")
+
+    async def stopped() -> None:
+        events.append("down")
+
+    app.on_startup.append(started)
+    app.on_shutdown.append(stopped)
+    async with AsyncTestClient(app) as client:
+        assert (await client.get("/items/1")).status_code == 200
+        assert events == ["up"]
+    assert events == ["up", "down"]
+
+
+async def test_failed_startup_is_reported_to_the_server(shop_app: Callable[..., CovetApp]) -> None:
+    app = shop_app()
+
+    async def broken() -> None:
+        raise ConnectionError("database unreachable")
+
+    app.on_startup.append(broken)
+    with pytest.raises(RuntimeError, match="database unreachable"):
+        async with AsyncTestClient(app):
+            pass
+
+
+async def test_client_disconnect_while_reading_body_sends_nothing(shop_app: Callable[..., CovetApp]) -> None:
+    app = shop_app()
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/items", "query_string": b"",
+             "headers": [(b"content-type", b"application/json")]}
+    await app(scope, receive, send)
+    assert sent == []
+
+
+async def test_websocket_scopes_are_closed_politely(shop_app: Callable[..., CovetApp]) -> None:
+    app = shop_app(server={"access_log": False})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1000}]

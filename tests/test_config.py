@@ -1,0 +1,103 @@
+"""covet.yaml: typed, frozen, interpolated, and loud about mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from covet.config import load_config, parse_size
+from covet.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "covet.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_minimal_config_gets_defaults_and_absolute_spec_path(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "apis: [{spec: openapi.yaml, handlers: app}]"))
+    assert config.apis[0].spec == tmp_path / "openapi.yaml"
+    assert config.server.port == 8000
+    assert config.limits.max_body_size == 1024 * 1024
+    assert config.root == tmp_path
+
+
+def test_environment_interpolation_with_defaults(tmp_path: Path) -> None:
+    text = "apis: [{spec: a.yaml}]\nserver: {host: '${HOST:-0.0.0.0}', port: '${PORT}'}"
+    config = load_config(write(tmp_path, text), environ={"PORT": "9001"})
+    assert config.server.host == "0.0.0.0"
+    assert config.server.port == 9001
+
+
+def test_unset_variable_without_default_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="JWT_SECRET"):
+        load_config(write(tmp_path, "apis: [{spec: '${JWT_SECRET}'}]"), environ={})
+
+
+def test_secret_read_from_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    config = load_config(write(tmp_path, f"apis: [{{spec: a.yaml, handlers: '${{file:{secret}}}'}}]"), {})
+    assert config.apis[0].handlers == "s3cret"
+
+
+def test_unknown_key_names_file_key_and_accepted_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, "apis: [{spec: a.yaml}]\nserver: {hots: x}")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "server.hots" in message
+    assert "host" in message and "port" in message
+
+
+def test_bad_value_is_located(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, "apis: [{spec: a.yaml}]\nserver: {port: 99999}"))
+    assert info.value.pointer == "/server/port"
+
+
+def test_prefix_must_start_with_slash(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="prefix"):
+        load_config(write(tmp_path, "apis: [{spec: a.yaml, prefix: v1}]"))
+
+
+def test_config_is_frozen(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "apis: [{spec: a.yaml}]"))
+    with pytest.raises(Exception):
+        config.server.port = 1  # type: ignore[misc]
+
+
+def test_middleware_accepts_names_mappings_and_module_refs(tmp_path: Path) -> None:
+    text = "apis: [{spec: a.yaml}]\nmiddleware: [request_id, {'pkg.mw:Timing': {header: X-T}}]"
+    config = load_config(write(tmp_path, text))
+    assert [(m.name, m.options) for m in config.middleware] == [
+        ("request_id", {}),
+        ("pkg.mw:Timing", {"header": "X-T"}),
+    ]
+
+
+def test_not_yaml_is_located(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, "apis: [\n  - {spec: a.yaml\n"))
+    assert info.value.line is not None
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("512", 512), ("64KiB", 65536), ("64kb", 64000), ("1MiB", 1048576), ("2 mb", 2000000)],
+)
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_parse_size_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size("lots")

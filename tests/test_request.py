@@ -1,0 +1,89 @@
+"""Request: a lazy view; the body is read once and bounded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from covet.errors import BadRequestError, PayloadTooLargeError
+from covet.request import ClientDisconnect, Request, parse_cookies
+
+
+def make(headers: list[tuple[bytes, bytes]] | None = None, query: bytes = b"", chunks: list[bytes] | None = None,
+         limit: int = 1024) -> Request:
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks or [b""]) - 1}
+        for i, c in enumerate(chunks or [b""])
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    scope = {"type": "http", "method": "POST", "path": "/x", "query_string": query,
+             "headers": headers or [], "scheme": "http", "server": ("h", 8000), "client": ("1.2.3.4", 5)}
+    return Request(scope, receive, max_body_size=limit)
+
+
+def test_query_keeps_every_value_and_blanks() -> None:
+    assert make(query=b"a=1&a=2&b=").query == {"a": ["1", "2"], "b": [""]}
+
+
+def test_headers_lower_cased_and_joined() -> None:
+    request = make([(b"X-A", b"1"), (b"x-a", b"2"), (b"Cookie", b"a=1"), (b"cookie", b"b=2")])
+    assert request.headers["x-a"] == "1, 2"
+    assert request.cookies == {"a": "1", "b": "2"}
+
+
+def test_parse_cookies_strips_quotes_and_skips_junk() -> None:
+    assert parse_cookies('a="x y"; junk; =v; b=2; a=3') == {"a": "x y", "b": "2"}
+
+
+def test_url_and_client() -> None:
+    request = make([(b"host", b"example.com")], query=b"q=1")
+    assert request.url == "http://example.com/x?q=1"
+    assert request.client == ("1.2.3.4", 5)
+
+
+def test_content_type_without_parameters() -> None:
+    assert make([(b"content-type", b"Application/JSON; charset=utf-8")]).content_type == "application/json"
+
+
+async def test_body_joins_chunks_and_is_cached() -> None:
+    request = make(chunks=[b'{"a":', b" 1}"])
+    assert await request.body() == b'{"a": 1}'
+    assert await request.json() == {"a": 1}
+    assert await request.body() == b'{"a": 1}'
+
+
+async def test_body_over_limit_is_refused_while_streaming() -> None:
+    with pytest.raises(PayloadTooLargeError):
+        await make(chunks=[b"x" * 600, b"x" * 600]).body()
+
+
+async def test_declared_content_length_over_limit_is_refused_before_reading() -> None:
+    with pytest.raises(PayloadTooLargeError):
+        await make([(b"content-length", b"5000")], chunks=[b"x"]).body()
+
+
+async def test_disconnect_while_reading() -> None:
+    request = make(chunks=[b"x", b"y"])
+    request.receive = _disconnecting()
+    with pytest.raises(ClientDisconnect):
+        await request.body()
+
+
+def _disconnecting() -> Any:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def test_invalid_json_is_a_bad_request() -> None:
+    with pytest.raises(BadRequestError, match="not valid JSON"):
+        await make(chunks=[b"{nope"]).json()
+
+
+async def test_form_body() -> None:
+    assert await make(chunks=[b"a=1&b=x+y"]).form() == {"a": ["1"], "b": ["x y"]}
