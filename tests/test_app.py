@@ -39,10 +39,12 @@ def test_unbound_operation_fails_at_startup_with_location(tmp_path: Path) -> Non
 
 def test_identical_templates_are_a_startup_error_naming_both(tmp_path: Path) -> None:
     paths = (
-        "  /a/{x}:\n    get:\n      operationId: getItem\n"
+        "  /a/{x}:\n    get:\n      operationId: one\n"
+        "      x-covet-handler: 'tests.fixtures.handlers.sample:wants_everything'\n"
         "      parameters: [{name: x, in: path, required: true, schema: {type: string}}]\n"
         "      responses: {'200': {description: ok}}\n"
-        "  /a/{y}:\n    get:\n      operationId: listItems\n"
+        "  /a/{y}:\n    get:\n      operationId: two\n"
+        "      x-covet-handler: 'tests.fixtures.handlers.sample:wants_everything'\n"
         "      parameters: [{name: y, in: path, required: true, schema: {type: string}}]\n"
         "      responses: {'200': {description: ok}}\n"
     )
@@ -58,7 +60,7 @@ def test_two_apis_under_prefixes_share_one_router(tmp_path: Path) -> None:
 
 
 def test_code_first_routes_with_typed_parameters(shop_app: Callable[..., CovetApp]) -> None:
-    app = shop_app(server={"access_log": False})
+    app = shop_app(server={"access_log": False}, compile_now=False)
 
     @app.route("/files/{name:path}")
     async def read_file(name: str) -> dict[str, str]:

@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import IO
 from pathlib import Path
 
 import pytest
@@ -24,28 +26,47 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, log: IO[bytes]) -> None:
         self.process = process
         self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 def start_server(config: Path, *extra: str, timeout: float = 20.0) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "covet.cli", "run", "-c", str(config), "--port", str(port), *extra]
+    # NOTE: output goes to a file, not a pipe: an undrained pipe would block a chatty server.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    server = Server(process, port, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited {process.returncode}: {process.stdout.read() if process.stdout else ''}")
+            output = server.output()
+            log.close()
+            raise RuntimeError(f"server exited {process.returncode}: {output}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).close()
-            return Server(process, port)
+            urllib.request.urlopen(f"{server.url}/health", timeout=1).close()
+            return server
         except OSError:
             time.sleep(0.05)
-    process.kill()
+    server.stop()
     raise RuntimeError("server did not start in time")
 
 
@@ -53,5 +74,4 @@ def start_server(config: Path, *extra: str, timeout: float = 20.0) -> Server:
 def reference_server() -> Iterator[Server]:
     server = start_server(REFERENCE_CONFIG)
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+    server.stop()

@@ -1,0 +1,35 @@
+"""access_log: one INFO line per request with method, path, status, size, duration, trace id."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from covet.app import CovetApp
+from covet.testing import TestClient
+
+
+def test_one_line_per_request(shop_app: Callable[..., CovetApp], caplog: pytest.LogCaptureFixture) -> None:
+    client = TestClient(shop_app(server={"access_log": True}))
+    with caplog.at_level(logging.INFO, logger="covet.access"):
+        client.get("/items/1?x=1", headers={"X-Request-ID": "log-me"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "covet.access"]
+    assert len(lines) == 1
+    assert '"GET /items/1?x=1 HTTP/1.1" 200' in lines[0]
+    assert "trace_id=log-me" in lines[0]
+
+
+def test_off_means_no_lines(shop_app: Callable[..., CovetApp], caplog: pytest.LogCaptureFixture) -> None:
+    client = TestClient(shop_app(server={"access_log": False}))
+    with caplog.at_level(logging.INFO, logger="covet.access"):
+        client.get("/items/1")
+    assert not [r for r in caplog.records if r.name == "covet.access"]
+
+
+def test_a_crash_is_still_logged_as_500(shop_app: Callable[..., CovetApp], caplog: pytest.LogCaptureFixture) -> None:
+    client = TestClient(shop_app(server={"access_log": True}))
+    with caplog.at_level(logging.INFO, logger="covet.access"):
+        client.get("/boom")
+    assert any('"GET /boom HTTP/1.1" 500' in r.getMessage() for r in caplog.records if r.name == "covet.access")

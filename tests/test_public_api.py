@@ -1,0 +1,23 @@
+"""The top-level names are a reviewed artifact: adding or removing one must change this test."""
+
+from __future__ import annotations
+
+import covet
+
+EXPECTED = {
+    "BadRequestError", "BindingError", "ConfigError", "CovetApp", "CovetConfig", "CovetError",
+    "FileResponse", "HTMLResponse", "HTTPError", "JSONResponse", "MethodNotAllowedError",
+    "NotAcceptableError", "NotFoundError", "PayloadTooLargeError", "PlainTextResponse",
+    "ProviderError", "RefResolutionError", "Request", "RequestValidationError", "Response",
+    "RouteConflictError", "SpecError", "StreamingResponse", "UnsupportedMediaTypeError",
+    "UnsupportedSpecError", "UsageError", "__version__", "load_config",
+}
+
+
+def test_exported_names_are_exactly_the_reviewed_list() -> None:
+    assert set(covet.__all__) == EXPECTED
+
+
+def test_every_exported_name_exists() -> None:
+    for name in covet.__all__:
+        assert hasattr(covet, name), name
