@@ -87,3 +87,15 @@ async def test_invalid_json_is_a_bad_request() -> None:
 
 async def test_form_body() -> None:
     assert await make(chunks=[b"a=1&b=x+y"]).form() == {"a": ["1"], "b": ["x y"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["a=1&a=2&b=", "a", "a=1&&b=2", "x=%2Fy+z&x+y=1", "k=%E2%82%AC", "deep[a]=1&deep[b]=2", "=v", "a==b"],
+)
+def test_parse_query_agrees_with_parse_qs(query: str) -> None:
+    from urllib.parse import parse_qs
+
+    from covet.request import parse_query
+
+    assert parse_query(query) == parse_qs(query, keep_blank_values=True)

@@ -1,0 +1,93 @@
+"""Per-request cost of the CovetPy stack without a server: µs per call of ``app(scope, receive, send)``.
+
+    .venv/bin/python bench/inprocess.py [--profile SCENARIO]
+
+This isolates what CovetPy itself adds (DESIGN.md §11 budget: ~11 µs plaintext, 35–45 µs validated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "engine"))
+
+from covet.app import CovetApp  # noqa: E402
+
+POST_ID = "5f0b6a8e-3a57-4f8e-9c35-2c1f2e3b4a5d"
+ITEM = orjson.dumps({"name": "widget", "price": 9.5, "tags": ["a", "b"], "in_stock": True})
+
+SCENARIOS: dict[str, tuple[str, str, bytes, bytes, list[tuple[bytes, bytes]]]] = {
+    "plaintext": ("GET", "/plaintext", b"", b"", []),
+    "json": ("GET", "/json", b"", b"", []),
+    "params": ("GET", f"/users/42/posts/{POST_ID}", b"limit=20", b"", []),
+    "post": ("POST", "/items", b"", ITEM, [(b"content-type", b"application/json"),
+                                          (b"content-length", str(len(ITEM)).encode())]),
+}
+
+
+def make_call(app: Any, scenario: str) -> Any:
+    method, path, query, body, headers = SCENARIOS[scenario]
+    request_message = {"type": "http.request", "body": body, "more_body": False}
+    sink: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return request_message
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            sink.append(message["status"])
+
+    base = {"type": "http", "http_version": "1.1", "method": method, "path": path,
+            "query_string": query, "headers": [(b"host", b"bench"), *headers], "scheme": "http"}
+
+    async def call() -> None:
+        await app(dict(base), receive, send)
+
+    return call, sink
+
+
+async def measure(app: Any, scenario: str, n: int) -> float:
+    call, sink = make_call(app, scenario)
+    for _ in range(2000):
+        await call()
+    sink.clear()
+    started = time.perf_counter()
+    for _ in range(n):
+        await call()
+    elapsed = time.perf_counter() - started
+    if set(sink) - {200, 201}:
+        raise SystemExit(f"{scenario}: unexpected statuses {set(sink)}")
+    return elapsed / n * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=50_000)
+    parser.add_argument("--profile")
+    parser.add_argument("--config", default=str(HERE / "apps" / "covet" / "covet.yaml"))
+    args = parser.parse_args()
+    app = CovetApp.from_config(args.config)
+    loop = asyncio.new_event_loop()
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        loop.run_until_complete(measure(app, args.profile, args.n))
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
+        return
+    for scenario in SCENARIOS:
+        print(f"{scenario:10s} {loop.run_until_complete(measure(app, scenario, args.n)):6.2f} µs/request")
+
+
+if __name__ == "__main__":
+    main()
