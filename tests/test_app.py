@@ -133,3 +133,29 @@ def test_spec_errors_are_spec_errors(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         CovetApp.from_spec(broken, SHOP_HANDLERS)
     assert info.value.file == str(broken)
+
+
+def test_isolated_spec_validation_reports_the_same_located_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.1.0\ninfo: {title: t}\npaths: {}\n")
+    with pytest.raises(SpecError) as inline:
+        CovetApp.from_spec(broken, SHOP_HANDLERS)
+    with pytest.raises(SpecError) as isolated:
+        CovetApp.from_spec(broken, SHOP_HANDLERS, spec_validation="isolated")
+    assert (isolated.value.file, isolated.value.pointer, isolated.value.line, isolated.value.message) == (
+        inline.value.file, inline.value.pointer, inline.value.line, inline.value.message
+    )
+
+
+def test_isolated_validation_keeps_the_validator_out_of_the_process() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from covet.app import CovetApp;"
+        f"CovetApp.from_spec({str(SHOP_SPEC)!r}, {SHOP_HANDLERS!r}, spec_validation='isolated');"
+        "print('openapi_spec_validator' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.stdout.strip() == "False"

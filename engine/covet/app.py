@@ -22,6 +22,7 @@ from covet.errors import ConfigError, UsageError
 from covet.middleware import BUILTIN_MIDDLEWARE
 from covet.routing import CONVERTERS, Router
 from covet.spec import SpecDocument, load_spec
+from covet.spec._isolated import validate_isolated
 from covet.spec.compiler import Operation, compile_operations
 from covet.types import ASGIApp, Receive, Scope, Send
 
@@ -155,7 +156,7 @@ class CovetApp:
         operations: list[Operation] = []
         specs: list[SpecDocument] = []
         for api_config in self.config.apis:
-            spec = load_spec(api_config.spec)
+            spec = self._load_spec(str(api_config.spec))
             specs.append(spec)
             for operation in compile_operations(
                 spec, prefix=api_config.prefix, validate_responses=self._validates_responses()
@@ -175,6 +176,13 @@ class CovetApp:
         return Api(
             router, tuple(routes), tuple(operations), tuple(specs), time.perf_counter() - started, files
         )
+
+    def _load_spec(self, path: str) -> SpecDocument:
+        mode = self.config.spec_validation
+        spec = load_spec(path, validate=mode == "inline")
+        if mode == "isolated":
+            validate_isolated(path)
+        return spec
 
     def _validates_responses(self) -> bool:
         return self.config.validate_responses or any(

@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -129,6 +129,7 @@ class CovetConfig(_Frozen):
     middleware: list[MiddlewareEntry] = Field(default_factory=list)
     operations: dict[str, OperationConfig] = Field(default_factory=dict)
     validate_responses: bool = False
+    spec_validation: Literal["inline", "isolated", "off"] = "inline"
     pythonpath: list[Path] = Field(default_factory=list)
     root: Path = Path(".")
 
