@@ -21,7 +21,7 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "engine"))
 
-from covet.app import CovetApp  # noqa: E402
+from covet.app import CovetApp
 
 POST_ID = "5f0b6a8e-3a57-4f8e-9c35-2c1f2e3b4a5d"
 ITEM = orjson.dumps({"name": "widget", "price": 9.5, "tags": ["a", "b"], "in_stock": True})

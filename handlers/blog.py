@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from covet import HTTPError, NotFoundError
-
 from handlers.store import BlogStore
 
 # NOTE: replaced by the injected database session when the database provider lands.

@@ -16,7 +16,7 @@ _SEED_NAMESPACE = uuid.UUID("6f1c7a52-2f5e-4b8e-9d55-3c1d8c0b7a10")
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from covet.config import load_config, parse_size
 from covet.errors import ConfigError
@@ -66,7 +67,7 @@ def test_prefix_must_start_with_slash(tmp_path: Path) -> None:
 
 def test_config_is_frozen(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "apis: [{spec: a.yaml}]"))
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         config.server.port = 1  # type: ignore[misc]
 
 

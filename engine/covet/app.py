@@ -268,7 +268,7 @@ class CovetApp:
     def swap(self, api: Api) -> None:
         """Serve ``api`` from now on; requests already routed finish on the old snapshot."""
         self.compile()
-        assert self._dispatcher is not None  # noqa: S101 - compile() sets it
+        assert self._dispatcher is not None
         self._api = api
         self._dispatcher.router = api.router
 
@@ -289,7 +289,7 @@ class CovetApp:
         if chain is None:
             self.compile()
             chain = self._chain
-            assert chain is not None  # noqa: S101
+            assert chain is not None
         await chain(scope, receive, send)
 
 

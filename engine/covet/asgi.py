@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+
 from covet._trace import trace_id_of
 from covet.errors import HTTPError, MethodNotAllowedError, NotFoundError
 from covet.request import ClientDisconnect, Request
@@ -110,7 +111,7 @@ async def run_lifespan(
         if message["type"] == "lifespan.startup":
             try:
                 await startup()
-            except BaseException as exc:  # noqa: BLE001 - reported to the server, then re-raised
+            except BaseException as exc:
                 logger.error("startup failed: %s", exc)
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 if not isinstance(exc, Exception):

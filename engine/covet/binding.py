@@ -200,8 +200,7 @@ def bind_handler(
     return Binding(
         handler=handler,
         qualname=qualname,
-        is_async=inspect.iscoroutinefunction(handler)
-        or inspect.iscoroutinefunction(getattr(handler, "__call__", None)),
+        is_async=_is_async(handler),
         accepts_all=accepts_all,
         drop=drop,
         converters=tuple(converters),
@@ -217,8 +216,16 @@ def _binding_error(qualname: str, name: str, what: str, where: tuple[str | None,
     return BindingError(f"handler {qualname}: parameter {name!r} {what}", file=where[0], pointer=where[1])
 
 
+def _is_async(handler: Callable[..., Any]) -> bool:
+    """A coroutine function, or an object whose ``__call__`` is one."""
+    if inspect.iscoroutinefunction(handler):
+        return True
+    return inspect.iscoroutinefunction(type(handler).__call__) if not inspect.isroutine(handler) else False
+
+
 def _type_hints(handler: Callable[..., Any]) -> dict[str, Any]:
-    target = handler if inspect.isfunction(handler) or inspect.ismethod(handler) else getattr(handler, "__call__", handler)
+    routine = inspect.isfunction(handler) or inspect.ismethod(handler)
+    target = handler if routine else type(handler).__call__
     try:
         return typing.get_type_hints(target)
     except Exception:  # noqa: BLE001 - unresolvable hints just mean "no conversion"

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from covet.app import CovetApp
 from covet.config import CovetConfig, load_config
@@ -71,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     server = config.server
-    options = {
+    options: dict[str, Any] = {
         "host": server.host,
         "port": server.port,
         "loop": "uvloop",

@@ -39,6 +39,8 @@ class Endpoint:
     """The request-time twin of one :class:`Operation`."""
 
     __slots__ = (
+        "_media_cache",
+        "_validate_response",
         "binding",
         "body_spec",
         "default_status",
@@ -52,8 +54,6 @@ class Endpoint:
         "parameters",
         "providers",
         "responses",
-        "_media_cache",
-        "_validate_response",
     )
 
     def __init__(
@@ -105,7 +105,7 @@ class Endpoint:
         return self.respond(result, request)
 
     async def _read_body(self, request: Request, errors: list[dict[str, Any]]) -> Any:
-        assert self.body_spec is not None  # noqa: S101 - checked by the caller
+        assert self.body_spec is not None
         raw = await request.body()
         if not raw:
             if self.body_spec.required:

@@ -169,6 +169,8 @@ class Request:
     @property
     def content_type(self) -> str:
         """The media type without parameters, lower-cased (``""`` when absent)."""
+        name: bytes
+        value: bytes
         for name, value in self.scope["headers"]:
             if name == b"content-type":
                 return value.decode("latin-1").split(";", 1)[0].strip().lower()

@@ -81,9 +81,9 @@ class Response:
 
     def _add_entity_headers(self, length: int | None) -> None:
         names = {name for name, _ in self.raw_headers}
-        if length is not None and b"content-length" not in names and self.status_code >= 200:
-            if self.status_code not in (204, 304):
-                self.raw_headers.append((b"content-length", str(length).encode()))
+        has_body = self.status_code >= 200 and self.status_code not in (204, 304)
+        if length is not None and b"content-length" not in names and has_body:
+            self.raw_headers.append((b"content-length", str(length).encode()))
         if self.media_type is not None and b"content-type" not in names:
             media_type = self.media_type
             if media_type.startswith("text/") and "charset" not in media_type:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -81,7 +81,7 @@ class AsyncTestClient:
         self._lifespan_task: asyncio.Task[None] | None = None
         self._lifespan_events: asyncio.Queue[Message] | None = None
 
-    async def __aenter__(self) -> AsyncTestClient:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -255,7 +255,7 @@ class TestClient:
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
-    def __enter__(self) -> TestClient:
+    def __enter__(self) -> Self:
         self._run(self._async.start())
         return self
 

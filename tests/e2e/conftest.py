@@ -10,8 +10,8 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from typing import IO
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -49,7 +49,7 @@ def start_server(config: Path, *extra: str, timeout: float = 20.0) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "covet.cli", "run", "-c", str(config), "--port", str(port), *extra]
     # NOTE: output goes to a file, not a pipe: an undrained pipe would block a chatty server.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Server.stop()
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -13,7 +13,6 @@ from typing import Any
 from .conftest import ROOT, Server
 
 
-
 def call(server: Server, method: str, path: str, body: Any = None,
          headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
     data = None if body is None else json.dumps(body).encode()
@@ -97,7 +96,7 @@ def test_startup_failure_exits_non_zero_with_the_error(tmp_path: Path) -> None:
     config.write_text("apis: [{spec: missing.yaml, handlers: handlers.blog}]\n")
     result = subprocess.run(
         [sys.executable, "-m", "covet.cli", "run", "-c", str(config)], cwd=ROOT,
-        capture_output=True, text=True, timeout=30,
+        capture_output=True, text=True, timeout=30, check=False,
     )
     assert result.returncode != 0
     assert "missing.yaml" in result.stderr

@@ -14,8 +14,8 @@ from typing import Any
 
 from covet.errors import SpecError, UnsupportedSpecError
 from covet.validation import (
-    ParametersValidator,
     ParameterSpec,
+    ParametersValidator,
     SchemaCompiler,
     SchemaValidator,
     build_form_decoder,
