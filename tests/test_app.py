@@ -74,6 +74,8 @@ def test_code_first_routes_with_typed_parameters(shop_app: Callable[..., CovetAp
     client = TestClient(app)
     assert client.get("/files/a/b.txt").json() == {"name": "a/b.txt"}
     assert client.post("/things/3").json() == {"id": 3, "type": "int"}
+    head = client.head("/things/3")
+    assert head.status_code == 200 and head.content == b""
     bad = client.get("/things/x")
     assert bad.status_code == 422
     assert bad.json()["details"][0]["location"] == "path"

@@ -21,6 +21,7 @@ from covet.endpoint import Endpoint, RouteEndpoint
 from covet.errors import ConfigError, UsageError
 from covet.middleware import BUILTIN_MIDDLEWARE
 from covet.routing import CONVERTERS, Router
+from covet.routing.template import parse_template
 from covet.spec import SpecDocument, load_spec
 from covet.spec._isolated import validate_isolated
 from covet.spec.compiler import Operation, compile_operations
@@ -221,30 +222,24 @@ class CovetApp:
         return endpoint, qualname
 
     def _add_code_route(self, router: Router, route: _CodeRoute, routes: list[RouteInfo]) -> None:
-        first: RouteEndpoint | None = None
+        template = parse_template(route.path, CONVERTERS, file="<app.route>", pointer=route.path)
+        qualname = f"{route.handler.__module__}:{route.handler.__qualname__}"
+        binding = bind_handler(
+            route.handler,
+            qualname,
+            parameters={name: True for name in template.param_types},
+            has_body=False,
+            providers=self.providers,
+            label=route.path,
+        )
+        converters = {name: CONVERTERS[kind].convert for name, kind in template.param_types.items()}
+        endpoint = RouteEndpoint(
+            route.path, binding, converters,
+            max_body_size=self.config.limits.max_body_size, providers=self.providers,
+        )
         for method in route.methods:
-            if first is None:
-                slot = router.add(route.path, method, None, file="<app.route>", pointer=route.path)
-                qualname = f"{route.handler.__module__}:{route.handler.__qualname__}"
-                binding = bind_handler(
-                    route.handler,
-                    qualname,
-                    parameters={name: True for name in slot.param_names},
-                    has_body=False,
-                    providers=self.providers,
-                    label=route.path,
-                )
-                converters = {name: CONVERTERS[kind].convert for name, kind in slot.param_types.items()}
-                first = RouteEndpoint(
-                    route.path, binding, converters,
-                    max_body_size=self.config.limits.max_body_size, providers=self.providers,
-                )
-                slot.handlers[method] = first
-                if method == "GET" and "HEAD" not in route.methods:
-                    slot.handlers.setdefault("HEAD", first)
-            else:
-                router.add(route.path, method, first, file="<app.route>", pointer=route.path)
-            routes.append(RouteInfo(method, route.path, None, first.binding.qualname, "<app.route>"))
+            router.add(route.path, method, endpoint, file="<app.route>", pointer=route.path)
+            routes.append(RouteInfo(method, route.path, None, qualname, "<app.route>"))
 
     def _build_chain(self, inner: ASGIApp) -> ASGIApp:
         app = inner
