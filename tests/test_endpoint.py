@@ -76,6 +76,12 @@ def test_malformed_uuid_is_a_format_error(client: TestClient) -> None:
     assert body["details"][0]["code"] == "format"
 
 
+def test_handler_annotation_converts_after_validation(client: TestClient) -> None:
+    assert client.get("/calendar?day=2024-02-29").json() == {"weekday": "Thursday"}
+    body = problem(client.get("/calendar?day=someday"), 422)
+    assert codes(body) == {("query", "day", "format")}
+
+
 # -- bodies ---------------------------------------------------------------------------------
 
 

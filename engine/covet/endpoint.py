@@ -165,7 +165,7 @@ class Endpoint:
                 kwargs.pop(name, None)
         for name, convert in binding.converters:
             if name in kwargs:
-                kwargs[name] = _convert_argument(name, convert, kwargs[name])
+                kwargs[name] = self._convert_argument(name, convert, kwargs[name])
         for name in binding.fill_none:
             kwargs.setdefault(name, None)
         if binding.body_arg is not None:
@@ -180,6 +180,20 @@ class Endpoint:
         context = contextvars.copy_context()
         call = functools.partial(context.run, binding.handler, **kwargs)
         return await loop.run_in_executor(None, call)
+
+    def _convert_argument(self, name: str, convert: Callable[[Any], Any], value: Any) -> Any:
+        """Apply a handler annotation's converter (UUID, date...) after validation."""
+        try:
+            return convert(value)
+        except (TypeError, ValueError) as exc:
+            spec = next(s for s in self.operation.parameters.specs if s[0] == name)
+            raise RequestValidationError(
+                details=[
+                    {"field": spec[2], "location": spec[1], "pointer": f"/{spec[2]}",
+                     "message": f"Cannot be read as the handler expects: {exc}", "code": "format",
+                     "value": value}
+                ]
+            ) from None
 
     def _convert_body(self, body: Any) -> Any:
         convert = self.binding.body_converter
@@ -339,18 +353,6 @@ def _quality(media_type: str, accept: str) -> float:
         if specificity > best_specificity:
             best, best_specificity = quality, specificity
     return best
-
-
-def _convert_argument(name: str, convert: Callable[[Any], Any], value: Any) -> Any:
-    try:
-        return convert(value)
-    except (TypeError, ValueError) as exc:
-        raise RequestValidationError(
-            details=[
-                {"field": name, "location": "parameter", "pointer": f"/{name}",
-                 "message": str(exc), "code": "format", "value": value}
-            ]
-        ) from None
 
 
 def _detail(pointer: str, message: str, code: str, value: Any = None) -> dict[str, Any]:
