@@ -1,7 +1,6 @@
-"""The ``covet`` command: a thin shell over :class:`covet.app.CovetApp`.
+"""``covet run``: serve the app with uvicorn (uvloop + httptools).
 
     covet run [-c specs/covet.yaml] [--host H] [--port P] [--workers N] [--no-access-log]
-    covet routes [-c specs/covet.yaml]
 """
 
 from __future__ import annotations
@@ -10,60 +9,33 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 from covet.app import CovetApp
+from covet.cli._common import DEFAULT_CONFIG, add_config_argument
 from covet.config import CovetConfig, load_config
-from covet.errors import CovetError
 
-__all__ = ["app_factory", "main"]
+__all__ = ["add_parser", "app_factory", "configure_logging"]
 
 _CONFIG_ENV = "COVET_CONFIG"
-_DEFAULT_CONFIG = "specs/covet.yaml"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    try:
-        return int(args.func(args))
-    except CovetError as exc:
-        print(f"covet: error: {exc}", file=sys.stderr)
-        return 1
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="covet", description="Spec-first API engine.")
-    commands = parser.add_subparsers(dest="command")
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = commands.add_parser("run", help="serve the app with uvicorn")
-    _config_arg(run)
+    add_config_argument(run)
     run.add_argument("--host", help="bind address (default: server.host)")
     run.add_argument("--port", type=int, help="port (default: server.port)")
     run.add_argument("--workers", type=int, help="worker processes (default: server.workers)")
     run.add_argument("--no-access-log", action="store_true", help="turn the access log off")
     run.add_argument("--log-level", help="debug, info, warning, error (default: server.log_level)")
     run.set_defaults(func=_run)
-    routes = commands.add_parser("routes", help="print the compiled route table")
-    _config_arg(routes)
-    routes.set_defaults(func=_routes)
-    return parser
-
-
-def _config_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-c", "--config", default=_DEFAULT_CONFIG, help=f"covet.yaml (default: {_DEFAULT_CONFIG})"
-    )
 
 
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     config = _with_overrides(load_config(args.config), args)
-    _configure_logging(config.server.log_level)
+    configure_logging(config.server.log_level)
     app = CovetApp(config)
     api = app.api
     print(
@@ -84,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     if server.workers > 1:
         os.environ[_CONFIG_ENV] = os.path.abspath(args.config)
         os.environ["COVET_ACCESS_LOG"] = "1" if server.access_log else "0"
-        uvicorn.run("covet.cli:app_factory", factory=True, workers=server.workers, **options)
+        uvicorn.run("covet.cli.run:app_factory", factory=True, workers=server.workers, **options)
     else:
         uvicorn.run(app, **options)
     return 0
@@ -109,33 +81,19 @@ def _with_overrides(config: CovetConfig, args: argparse.Namespace) -> CovetConfi
 
 def app_factory() -> CovetApp:
     """The app for each uvicorn worker process (``covet run --workers N``)."""
-    config = load_config(os.environ.get(_CONFIG_ENV, _DEFAULT_CONFIG))
+    config = load_config(os.environ.get(_CONFIG_ENV, DEFAULT_CONFIG))
     if os.environ.get("COVET_ACCESS_LOG") == "0":
         config = config.model_copy(
             update={"server": config.server.model_copy(update={"access_log": False})}
         )
-    _configure_logging(config.server.log_level)
+    configure_logging(config.server.log_level)
     return CovetApp(config)
 
 
-def _routes(args: argparse.Namespace) -> int:
-    app = CovetApp(load_config(args.config))
-    rows = [("METHOD", "PATH", "OPERATION", "HANDLER")]
-    rows += [(r.method, r.path, r.operation_id or "-", r.handler) for r in app.api.routes]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
-    return 0
-
-
-def _configure_logging(level: str) -> None:
+def configure_logging(level: str) -> None:
     logger = logging.getLogger("covet")
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(level.upper())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""The ``covet`` command: a thin shell over the same loader and app as the Python API.
+
+Each command is a module here with ``add_parser(commands)``; its handler returns the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from covet.cli import routes as routes
+from covet.cli import run as run
+from covet.cli.run import app_factory
+from covet.errors import CovetError
+
+__all__ = ["app_factory", "main"]
+
+COMMANDS = (run, routes)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``covet`` command line; returns the process exit status."""
+    parser = argparse.ArgumentParser(prog="covet", description="Spec-first API engine.")
+    commands = parser.add_subparsers(dest="command")
+    for command in COMMANDS:
+        command.add_parser(commands)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except CovetError as exc:
+        print(f"covet: error: {exc}", file=sys.stderr)
+        return 1
