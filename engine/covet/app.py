@@ -7,59 +7,21 @@ current snapshot; replacing it is one reference swap, so requests in flight fini
 from __future__ import annotations
 
 import os
-import sys
-import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from covet.api import Api, CodeRoute, RouteInfo, build_api
 from covet.asgi import Dispatcher, run_lifespan
-from covet.binding import bind_handler, import_object, resolve_handler
-from covet.config import ApiConfig, CovetConfig, MiddlewareEntry, config_from_mapping, load_config
-from covet.endpoint import Endpoint, RouteEndpoint
+from covet.binding import import_object
+from covet.config import CovetConfig, MiddlewareEntry, config_from_mapping, load_config
 from covet.errors import ConfigError, UsageError
 from covet.middleware import BUILTIN_MIDDLEWARE
-from covet.routing import CONVERTERS, Router
-from covet.routing.template import parse_template
-from covet.spec import SpecDocument, load_spec
-from covet.spec._isolated import validate_isolated
-from covet.spec.compiler import Operation, compile_operations
 from covet.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Api", "CovetApp", "RouteInfo"]
 
 Hook = Callable[[], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class RouteInfo:
-    """One row of the compiled route table (``covet routes``)."""
-
-    method: str
-    path: str
-    operation_id: str | None
-    handler: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class Api:
-    """An immutable compiled snapshot: what one version of the specs serves."""
-
-    router: Router
-    routes: tuple[RouteInfo, ...]
-    operations: tuple[Operation, ...]
-    specs: tuple[SpecDocument, ...]
-    compile_seconds: float
-    files: tuple[str, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class _CodeRoute:
-    path: str
-    methods: tuple[str, ...]
-    handler: Callable[..., Any]
 
 
 class CovetApp:
@@ -79,7 +41,7 @@ class CovetApp:
         self.providers: dict[str, Callable[[Any], Any]] = {}
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
-        self._code_routes: list[_CodeRoute] = []
+        self._code_routes: list[CodeRoute] = []
         self._extra_middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._api: Api | None = None
         self._dispatcher: Dispatcher | None = None
@@ -120,7 +82,7 @@ class CovetApp:
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             self._check_not_frozen("add a route")
-            self._code_routes.append(_CodeRoute(path, tuple(m.upper() for m in methods), handler))
+            self._code_routes.append(CodeRoute(path, tuple(m.upper() for m in methods), handler))
             return handler
 
         return register
@@ -148,98 +110,19 @@ class CovetApp:
         self._chain = self._build_chain(self._dispatcher)
         return api
 
-    def build_api(self) -> Api:
-        """Compile a fresh snapshot from the current files (used by compile and reload)."""
-        started = time.perf_counter()
-        _extend_sys_path(self.config)
-        router = Router()
-        routes: list[RouteInfo] = []
-        operations: list[Operation] = []
-        specs: list[SpecDocument] = []
-        for api_config in self.config.apis:
-            spec = self._load_spec(str(api_config.spec))
-            specs.append(spec)
-            for operation in compile_operations(
-                spec, prefix=api_config.prefix, validate_responses=self._validates_responses()
-            ):
-                endpoint, qualname = self._bind(operation, api_config)
-                router.add(
-                    operation.path, operation.method, endpoint, file=operation.file, pointer=operation.pointer
-                )
-                routes.append(
-                    RouteInfo(operation.method, operation.path, operation.operation_id, qualname, operation.location)
-                )
-                operations.append(operation)
-        for code_route in self._code_routes:
-            self._add_code_route(router, code_route, routes)
-        router.freeze()
-        files = tuple(sorted({f for spec in specs for f in spec.files}))
-        return Api(
-            router, tuple(routes), tuple(operations), tuple(specs), time.perf_counter() - started, files
-        )
+    def build_api(self, config: CovetConfig | None = None, *, spec_validation: str | None = None) -> Api:
+        """Compile a fresh snapshot from the files as they are now (compile and hot reload).
 
-    def _load_spec(self, path: str) -> SpecDocument:
-        mode = self.config.spec_validation
-        spec = load_spec(path, validate=mode == "inline")
-        if mode == "isolated":
-            validate_isolated(path)
-        return spec
-
-    def _validates_responses(self) -> bool:
-        return self.config.validate_responses or any(
-            op.validate_response for op in self.config.operations.values()
-        )
-
-    def _bind(self, operation: Operation, api_config: ApiConfig) -> tuple[Endpoint, str]:
-        op_config = self.config.operations.get(operation.operation_id or "")
-        handler, qualname = resolve_handler(
-            operation, api_config.handlers, op_config.handler if op_config else None
-        )
-        required = {spec[0]: spec[3] for spec in operation.parameters.specs}
-        binding = bind_handler(
-            handler,
-            qualname,
-            parameters=required,
-            has_body=operation.request_body is not None,
+        Args:
+            config: compile this config instead of the app's (a candidate covet.yaml).
+            spec_validation: override the config's ``spec_validation`` mode.
+        """
+        return build_api(
+            config or self.config,
             providers=self.providers,
-            where=(operation.file, operation.pointer),
-            label=operation.label,
+            code_routes=self._code_routes,
+            spec_validation=spec_validation,
         )
-        max_body = self.config.limits.max_body_size
-        validate_response = self.config.validate_responses
-        if op_config is not None:
-            max_body = op_config.max_body_size or max_body
-            if op_config.validate_response is not None:
-                validate_response = op_config.validate_response
-        endpoint = Endpoint(
-            operation,
-            binding,
-            max_body_size=max_body,
-            max_depth=self.config.limits.max_depth,
-            validate_response=validate_response,
-            providers=self.providers,
-        )
-        return endpoint, qualname
-
-    def _add_code_route(self, router: Router, route: _CodeRoute, routes: list[RouteInfo]) -> None:
-        template = parse_template(route.path, CONVERTERS, file="<app.route>", pointer=route.path)
-        qualname = f"{route.handler.__module__}:{route.handler.__qualname__}"
-        binding = bind_handler(
-            route.handler,
-            qualname,
-            parameters={name: True for name in template.param_types},
-            has_body=False,
-            providers=self.providers,
-            label=route.path,
-        )
-        converters = {name: CONVERTERS[kind].convert for name, kind in template.param_types.items()}
-        endpoint = RouteEndpoint(
-            route.path, binding, converters,
-            max_body_size=self.config.limits.max_body_size, providers=self.providers,
-        )
-        for method in route.methods:
-            router.add(route.path, method, endpoint, file="<app.route>", pointer=route.path)
-            routes.append(RouteInfo(method, route.path, None, qualname, "<app.route>"))
 
     def _build_chain(self, inner: ASGIApp) -> ASGIApp:
         app = inner
@@ -260,10 +143,17 @@ class CovetApp:
         """The snapshot being served."""
         return self.compile()
 
-    def swap(self, api: Api) -> None:
-        """Serve ``api`` from now on; requests already routed finish on the old snapshot."""
+    def swap(self, api: Api, config: CovetConfig | None = None) -> None:
+        """Serve ``api`` from now on; requests already routed finish on the old snapshot.
+
+        ``config`` (what ``api`` was compiled from) replaces the app's settings too; the
+        middleware chain and the server settings are not rebuilt.
+        """
         self.compile()
-        assert self._dispatcher is not None
+        if self._dispatcher is None:  # pragma: no cover - compile() always sets it
+            raise UsageError("the app has no dispatcher; compile() it first")
+        if config is not None:
+            self.config = config
         self._api = api
         self._dispatcher.router = api.router
 
@@ -277,15 +167,17 @@ class CovetApp:
             await hook()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        chain = self._chain
         if scope["type"] == "lifespan":
             await run_lifespan(receive, send, self.startup, self.shutdown)
             return
-        if chain is None:
-            self.compile()
-            chain = self._chain
-            assert chain is not None
+        chain = self._chain or self._compiled_chain()
         await chain(scope, receive, send)
+
+    def _compiled_chain(self) -> ASGIApp:
+        self.compile()
+        if self._chain is None:  # pragma: no cover - compile() always sets it
+            raise UsageError("the app has no middleware chain; compile() it first")
+        return self._chain
 
 
 def _middleware_factory(entry: MiddlewareEntry) -> Callable[..., ASGIApp]:
@@ -305,13 +197,4 @@ def _middleware_factory(entry: MiddlewareEntry) -> Callable[..., ASGIApp]:
     if not callable(factory):
         raise ConfigError(f"middleware {entry.name!r} is not callable", pointer="/middleware")
     return factory  # type: ignore[no-any-return]
-
-
-def _extend_sys_path(config: CovetConfig) -> None:
-    """Handler modules import from the config's directory, ``pythonpath`` entries and cwd."""
-    entries: Sequence[Path] = [*config.pythonpath, config.root]
-    for entry in reversed(entries):
-        text = str(entry)
-        if text not in sys.path:
-            sys.path.insert(0, text)
 

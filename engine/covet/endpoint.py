@@ -25,7 +25,7 @@ from covet.errors import (
 )
 from covet.request import Request
 from covet.response import Response, bytes_response, dump_json
-from covet.spec.compiler import MediaBody, Operation, ResponseSpec
+from covet.spec.compiler import MediaBody, Operation, RequestBodySpec, ResponseSpec
 
 __all__ = ["Endpoint", "RouteEndpoint", "negotiate"]
 
@@ -98,23 +98,24 @@ class Endpoint:
             values = {}
         body: Any = None
         if self.body_spec is not None:
-            body = await self._read_body(request, errors)
+            body = await self._read_body(self.body_spec, request, errors)
         if errors:
             raise _validation_error(errors)
         result = await self._call(values, body, request)
         return self.respond(result, request)
 
-    async def _read_body(self, request: Request, errors: list[dict[str, Any]]) -> Any:
-        assert self.body_spec is not None
+    async def _read_body(
+        self, body_spec: RequestBodySpec, request: Request, errors: list[dict[str, Any]]
+    ) -> Any:
         raw = await request.body()
         if not raw:
-            if self.body_spec.required:
+            if body_spec.required:
                 errors.append(_detail("", "Request body is required", "missing"))
             return None
         content_type = request.content_type
-        media = self.body_spec.select(content_type)
+        media = body_spec.select(content_type)
         if media is None:
-            declared = ", ".join(m.media_type for m in self.body_spec.media)
+            declared = ", ".join(m.media_type for m in body_spec.media)
             raise UnsupportedMediaTypeError(
                 f"Content-Type {content_type or '(none)'!r} is not accepted here; send one of: "
                 f"{declared}",

@@ -1,0 +1,195 @@
+"""The compiled snapshot an app serves, and how one is built from a config.
+
+``build_api`` loads every mounted spec, compiles its operations, binds each to its handler and
+puts everything into one frozen router. It reads the files afresh each time, so hot reload calls
+it again (off the event loop) and swaps the result in.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from covet.binding import bind_handler, resolve_handler
+from covet.config import ApiConfig, CovetConfig
+from covet.endpoint import Endpoint, RouteEndpoint
+from covet.request import Request
+from covet.routing import CONVERTERS, Router
+from covet.routing.template import parse_template
+from covet.spec import SpecDocument, load_spec
+from covet.spec._isolated import validate_isolated
+from covet.spec.compiler import Operation, compile_operations
+
+__all__ = ["Api", "CodeRoute", "RouteInfo", "build_api"]
+
+Provider = Callable[[Request], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteInfo:
+    """One row of the compiled route table (``covet routes``)."""
+
+    method: str
+    path: str
+    operation_id: str | None
+    handler: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRoute:
+    """A route registered in Python with ``CovetApp.route``."""
+
+    path: str
+    methods: tuple[str, ...]
+    handler: Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """An immutable compiled snapshot: what one version of the specs serves."""
+
+    router: Router
+    routes: tuple[RouteInfo, ...]
+    operations: tuple[Operation, ...]
+    specs: tuple[SpecDocument, ...]
+    compile_seconds: float
+    files: tuple[str, ...] = ()
+    """Every spec file the snapshot was compiled from (roots and ``$ref``'d files)."""
+
+    @property
+    def handler_modules(self) -> tuple[str, ...]:
+        """The modules the bound handlers live in, sorted."""
+        return tuple(sorted({r.handler.partition(":")[0] for r in self.routes if ":" in r.handler}))
+
+
+def build_api(
+    config: CovetConfig,
+    *,
+    providers: Mapping[str, Provider] | None = None,
+    code_routes: Sequence[CodeRoute] = (),
+    spec_validation: str | None = None,
+) -> Api:
+    """Compile a fresh snapshot of ``config``.
+
+    Args:
+        providers: injectable names -> per-request factories.
+        code_routes: routes added in Python, compiled into the same router.
+        spec_validation: overrides ``config.spec_validation`` (hot reload validates inline).
+
+    Raises:
+        SpecError: any spec, binding or route problem, with file and JSON pointer.
+    """
+    return _Builder(config, providers or {}, spec_validation or config.spec_validation).build(code_routes)
+
+
+class _Builder:
+    def __init__(self, config: CovetConfig, providers: Mapping[str, Provider], validation: str) -> None:
+        self.config = config
+        self.providers = providers
+        self.validation = validation
+        self.router = Router()
+        self.routes: list[RouteInfo] = []
+
+    def build(self, code_routes: Sequence[CodeRoute]) -> Api:
+        started = time.perf_counter()
+        extend_sys_path(self.config)
+        operations: list[Operation] = []
+        specs: list[SpecDocument] = []
+        for api_config in self.config.apis:
+            spec = self.load_spec(str(api_config.spec))
+            specs.append(spec)
+            for operation in compile_operations(
+                spec, prefix=api_config.prefix, validate_responses=self.validates_responses()
+            ):
+                self.add_operation(operation, api_config)
+                operations.append(operation)
+        for code_route in code_routes:
+            self.add_code_route(code_route)
+        self.router.freeze()
+        files = tuple(sorted({f for spec in specs for f in spec.files}))
+        elapsed = time.perf_counter() - started
+        return Api(self.router, tuple(self.routes), tuple(operations), tuple(specs), elapsed, files)
+
+    def load_spec(self, path: str) -> SpecDocument:
+        spec = load_spec(path, validate=self.validation == "inline")
+        if self.validation == "isolated":
+            validate_isolated(path)
+        return spec
+
+    def validates_responses(self) -> bool:
+        return self.config.validate_responses or any(
+            op.validate_response for op in self.config.operations.values()
+        )
+
+    def add_operation(self, operation: Operation, api_config: ApiConfig) -> None:
+        endpoint, qualname = self.bind(operation, api_config)
+        self.router.add(
+            operation.path, operation.method, endpoint, file=operation.file, pointer=operation.pointer
+        )
+        self.routes.append(
+            RouteInfo(operation.method, operation.path, operation.operation_id, qualname, operation.location)
+        )
+
+    def bind(self, operation: Operation, api_config: ApiConfig) -> tuple[Endpoint, str]:
+        op_config = self.config.operations.get(operation.operation_id or "")
+        handler, qualname = resolve_handler(
+            operation, api_config.handlers, op_config.handler if op_config else None
+        )
+        binding = bind_handler(
+            handler,
+            qualname,
+            parameters={spec[0]: spec[3] for spec in operation.parameters.specs},
+            has_body=operation.request_body is not None,
+            providers=self.providers,
+            where=(operation.file, operation.pointer),
+            label=operation.label,
+        )
+        max_body = self.config.limits.max_body_size
+        validate_response = self.config.validate_responses
+        if op_config is not None:
+            max_body = op_config.max_body_size or max_body
+            if op_config.validate_response is not None:
+                validate_response = op_config.validate_response
+        endpoint = Endpoint(
+            operation,
+            binding,
+            max_body_size=max_body,
+            max_depth=self.config.limits.max_depth,
+            validate_response=validate_response,
+            providers=self.providers,
+        )
+        return endpoint, qualname
+
+    def add_code_route(self, route: CodeRoute) -> None:
+        template = parse_template(route.path, CONVERTERS, file="<app.route>", pointer=route.path)
+        qualname = f"{route.handler.__module__}:{route.handler.__qualname__}"
+        binding = bind_handler(
+            route.handler,
+            qualname,
+            parameters={name: True for name in template.param_types},
+            has_body=False,
+            providers=self.providers,
+            label=route.path,
+        )
+        converters = {name: CONVERTERS[kind].convert for name, kind in template.param_types.items()}
+        endpoint = RouteEndpoint(
+            route.path, binding, converters,
+            max_body_size=self.config.limits.max_body_size, providers=self.providers,
+        )
+        for method in route.methods:
+            self.router.add(route.path, method, endpoint, file="<app.route>", pointer=route.path)
+            self.routes.append(RouteInfo(method, route.path, None, qualname, "<app.route>"))
+
+
+def extend_sys_path(config: CovetConfig) -> None:
+    """Handler modules import from the config's directory and its ``pythonpath`` entries."""
+    entries: Sequence[Path] = [*config.pythonpath, config.root]
+    for entry in reversed(entries):
+        text = str(entry)
+        if text not in sys.path:
+            sys.path.insert(0, text)
