@@ -4,6 +4,7 @@
       - spec: openapi.yaml        # relative to covet.yaml
         prefix: /v1
         handlers: handlers.blog   # module searched for operationIds
+        docs: {redoc: false}      # /v1/openapi.json, /v1/openapi.yaml, /v1/docs (see docs/docs-ui.md)
     server: {host: 127.0.0.1, port: 8000, workers: 1, access_log: true}
     limits: {max_body_size: 1MiB, max_depth: 64}
     middleware: [request_id, access_log, {"mypkg.mw:Timing": {header: X-Time}}]
@@ -23,13 +24,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from covet.errors import ConfigError
 
 __all__ = [
     "ApiConfig",
     "CovetConfig",
+    "DocsConfig",
     "LimitsConfig",
     "MiddlewareEntry",
     "OperationConfig",
@@ -64,12 +74,71 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+_DOCS_DEFAULTS = {
+    "openapi_json": "openapi.json",
+    "openapi_yaml": "openapi.yaml",
+    "swagger_ui": "docs",
+    "redoc": "redoc",
+}
+_DOCS_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+
+
+class DocsConfig(_Frozen):
+    """Where one api serves its bundled spec and documentation pages (docs/docs-ui.md).
+
+    Each value is a path relative to the api's prefix (``docs``, ``/swagger``, ``api/docs``;
+    ``""`` is the prefix itself), ``true`` for the default, or ``false`` to turn it off.
+    """
+
+    openapi_json: str | None = _DOCS_DEFAULTS["openapi_json"]
+    openapi_yaml: str | None = _DOCS_DEFAULTS["openapi_yaml"]
+    swagger_ui: str | None = _DOCS_DEFAULTS["swagger_ui"]
+    redoc: str | None = _DOCS_DEFAULTS["redoc"]
+
+    @field_validator("openapi_json", "openapi_yaml", "swagger_ui", "redoc", mode="before")
+    @classmethod
+    def _path_or_off(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is True:
+            return _DOCS_DEFAULTS[str(info.field_name)]
+        if value is False or value is None:
+            return None
+        if not isinstance(value, str):
+            return value
+        path = value.strip("/")
+        segments = path.split("/") if path else []
+        if not all(_DOCS_SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments):
+            raise ValueError(
+                f"{value!r} is not a docs path; write a plain path such as 'docs' or 'api/docs' "
+                "(no templates, '..', query or fragment), or false to turn it off"
+            )
+        return path
+
+    @model_validator(mode="after")
+    def _pages_need_a_spec(self) -> DocsConfig:
+        if (self.swagger_ui is not None or self.redoc is not None) and (
+            self.openapi_json is None and self.openapi_yaml is None
+        ):
+            raise ValueError(
+                "swagger_ui and redoc load the spec from openapi_json or openapi_yaml; "
+                "keep one of them on, or turn the pages off too"
+            )
+        return self
+
+
 class ApiConfig(_Frozen):
     """One OpenAPI document mounted under a prefix."""
 
     spec: Path
     prefix: str = ""
     handlers: str | None = None
+    docs: DocsConfig = DocsConfig()
+
+    @field_validator("docs", mode="before")
+    @classmethod
+    def _docs_switch(cls, value: Any) -> Any:
+        if value is False or value is None:
+            return dict.fromkeys(_DOCS_DEFAULTS)
+        return {} if value is True else value
 
     @field_validator("prefix")
     @classmethod
