@@ -45,7 +45,7 @@ class Server:
         self.log.close()
 
 
-def start_server(config: Path, *extra: str, timeout: float = 20.0) -> Server:
+def start_server(config: Path, *extra: str, timeout: float = 20.0, health_path: str = "/health") -> Server:
     port = free_port()
     command = [sys.executable, "-m", "covet.cli", "run", "-c", str(config), "--port", str(port), *extra]
     # NOTE: output goes to a file, not a pipe: an undrained pipe would block a chatty server.
@@ -62,7 +62,7 @@ def start_server(config: Path, *extra: str, timeout: float = 20.0) -> Server:
             log.close()
             raise RuntimeError(f"server exited {process.returncode}: {output}")
         try:
-            urllib.request.urlopen(f"{server.url}/health", timeout=1).close()
+            urllib.request.urlopen(f"{server.url}{health_path}", timeout=1).close()
             return server
         except OSError:
             time.sleep(0.05)

@@ -1,6 +1,7 @@
 """``covet run``: serve the app with uvicorn (uvloop + httptools).
 
     covet run [-c specs/covet.yaml] [--host H] [--port P] [--workers N] [--no-access-log]
+              [--reload]
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--workers", type=int, help="worker processes (default: server.workers)")
     run.add_argument("--no-access-log", action="store_true", help="turn the access log off")
     run.add_argument("--log-level", help="debug, info, warning, error (default: server.log_level)")
+    run.add_argument(
+        "--reload", action="store_true",
+        help="recompile in place when a spec file, covet.yaml or a handler module changes",
+    )
     run.set_defaults(func=_run)
 
 
@@ -36,8 +41,17 @@ def _run(args: argparse.Namespace) -> int:
 
     config = _with_overrides(load_config(args.config), args)
     configure_logging(config.server.log_level)
+    if args.reload and config.server.workers > 1:
+        print("covet: error: --reload serves one worker; drop --workers", file=sys.stderr)
+        return 2
     app = CovetApp(config)
     api = app.api
+    if args.reload:
+        from covet.reload import Reloader
+
+        reloader = Reloader(app, args.config)
+        app.on_startup.append(reloader.start)
+        app.on_shutdown.append(reloader.stop)
     print(
         f"covet: {len(api.routes)} routes compiled in {api.compile_seconds * 1000:.0f} ms; "
         f"serving on http://{config.server.host}:{config.server.port}",

@@ -1,0 +1,174 @@
+"""Hot reload in place: watch what the app was compiled from, recompile, swap the snapshot.
+
+    reloader = Reloader(app, config_path="specs/covet.yaml")
+    app.on_startup.append(reloader.start)
+    app.on_shutdown.append(reloader.stop)
+
+On a change to a spec file (any ``$ref``'d file too), covet.yaml or a handler module, a new
+snapshot is compiled in a worker thread while the old one keeps serving. Success swaps one
+reference (requests in flight finish on the old snapshot) and logs a one-line route diff with
+the reload time; failure logs the located error and changes nothing. Providers opened at startup
+are never reopened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import watchfiles
+
+from covet.api import Api
+from covet.app import CovetApp
+from covet.config import CovetConfig, load_config
+from covet.errors import CovetError
+from covet.spec.compiler import Operation
+
+__all__ = ["ReloadResult", "Reloader", "describe_changes"]
+
+logger = logging.getLogger("covet.reload")
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    ok: bool
+    seconds: float
+    summary: str
+
+
+class Reloader:
+    """Recompile ``app`` whenever a file it was compiled from changes.
+
+    Args:
+        app: the app to keep current.
+        config_path: its covet.yaml, watched too (``None`` when built in Python).
+        debounce_ms: how long a burst of file events is gathered before one reload.
+    """
+
+    def __init__(self, app: CovetApp, config_path: str | None = None, *, debounce_ms: int = 20) -> None:
+        self.app = app
+        self.config_path = os.path.abspath(config_path) if config_path else None
+        self.debounce_ms = debounce_ms
+        self.reloads: list[ReloadResult] = []
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Begin watching (an ``on_startup`` hook)."""
+        self._stop.clear()
+        loop = asyncio.get_running_loop()
+        # PERF: import the spec validator now, so the first reload does not pay for it.
+        await loop.run_in_executor(None, _warm_up_validator)
+        self._task = asyncio.create_task(self._watch(), name="covet-reload")
+
+    async def stop(self) -> None:
+        """Stop watching (an ``on_shutdown`` hook)."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    def watched_files(self) -> set[str]:
+        """The spec files, covet.yaml and the handler modules' source files."""
+        api = self.app.api
+        files = {os.path.abspath(f) for f in api.files}
+        if self.config_path:
+            files.add(self.config_path)
+        for name in api.handler_modules:
+            module_file = getattr(sys.modules.get(name), "__file__", None)
+            if module_file:
+                files.add(os.path.abspath(module_file))
+        return files
+
+    async def _watch(self) -> None:
+        while not self._stop.is_set():
+            files = self.watched_files()
+            directories = sorted({os.path.dirname(f) for f in files})
+            async for changes in watchfiles.awatch(
+                *directories,
+                watch_filter=lambda _change, path: os.path.abspath(path) in files,
+                debounce=self.debounce_ms,
+                step=10,
+                stop_event=self._stop,
+                recursive=False,
+            ):
+                await self.reload({os.path.abspath(path) for _, path in changes})
+                if self.watched_files() != files:
+                    break  # the set of files changed ($ref added, module moved): watch anew
+
+    async def reload(self, changed: Iterable[str] = ()) -> ReloadResult:
+        """Recompile now (``changed``: the files that changed); swap on success."""
+        started = time.perf_counter()
+        old = self.app.api
+        loop = asyncio.get_running_loop()
+        try:
+            api, config = await loop.run_in_executor(None, self._rebuild, set(changed))
+        except (CovetError, SyntaxError, ImportError) as exc:
+            result = ReloadResult(False, time.perf_counter() - started, str(exc))
+            logger.error("reload failed, still serving the previous routes: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - a broken handler module must not stop the watcher
+            result = ReloadResult(False, time.perf_counter() - started, repr(exc))
+            logger.error("reload failed, still serving the previous routes: %r", exc, exc_info=exc)
+        else:
+            self.app.swap(api, config)
+            seconds = time.perf_counter() - started
+            result = ReloadResult(True, seconds, describe_changes(old, api))
+            logger.info("reloaded in %.0f ms: %s", seconds * 1000, result.summary)
+        self.reloads.append(result)
+        return result
+
+    def _rebuild(self, changed: set[str]) -> tuple[Api, CovetConfig]:
+        config = self.app.config
+        if self.config_path and self.config_path in changed:
+            config = load_config(self.config_path)
+            _warn_about_restart_only_settings(self.app.config, config)
+        _reload_modules(changed)
+        return self.app.build_api(config, spec_validation="inline"), config
+
+
+def _reload_modules(changed: set[str]) -> None:
+    for module in list(sys.modules.values()):
+        module_file = getattr(module, "__file__", None)
+        if module_file and os.path.abspath(module_file) in changed:
+            importlib.reload(module)
+
+
+def _warn_about_restart_only_settings(old: CovetConfig, new: CovetConfig) -> None:
+    for key in ("server", "middleware"):
+        if getattr(old, key) != getattr(new, key):
+            logger.warning("covet.yaml '%s' changed: restart the server to apply it", key)
+
+
+def _warm_up_validator() -> None:
+    import covet.spec._validation  # noqa: F401 - imported for its side effect of loading
+
+
+def describe_changes(old: Api, new: Api) -> str:
+    """``+1 -1 ~1 routes: +GET /b (getB), -GET /a (getA), ~POST /c (createC)``."""
+    before = {(op.method, op.path): op for op in old.operations}
+    after = {(op.method, op.path): op for op in new.operations}
+    handlers_before = {(r.method, r.path): r.handler for r in old.routes}
+    handlers_after = {(r.method, r.path): r.handler for r in new.routes}
+    added = sorted(after.keys() - before.keys())
+    removed = sorted(before.keys() - after.keys())
+    changed = sorted(
+        key for key in before.keys() & after.keys()
+        if before[key].spec != after[key].spec or handlers_before.get(key) != handlers_after.get(key)
+    )
+    if not (added or removed or changed):
+        return "routes unchanged"
+
+    def label(sign: str, key: tuple[str, str], ops: Mapping[tuple[str, str], Operation]) -> str:
+        operation_id = ops[key].operation_id
+        return f"{sign}{key[0]} {key[1]}" + (f" ({operation_id})" if operation_id else "")
+
+    parts = [label("+", k, after) for k in added]
+    parts += [label("-", k, before) for k in removed]
+    parts += [label("~", k, after) for k in changed]
+    return f"+{len(added)} -{len(removed)} ~{len(changed)} routes: " + ", ".join(parts)
