@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import watchfiles
@@ -92,7 +92,7 @@ class Reloader:
             directories = sorted({os.path.dirname(f) for f in files})
             async for changes in watchfiles.awatch(
                 *directories,
-                watch_filter=lambda _change, path: os.path.abspath(path) in files,
+                watch_filter=_only(files),
                 debounce=self.debounce_ms,
                 step=10,
                 stop_event=self._stop,
@@ -112,7 +112,7 @@ class Reloader:
         except (CovetError, SyntaxError, ImportError) as exc:
             result = ReloadResult(False, time.perf_counter() - started, str(exc))
             logger.error("reload failed, still serving the previous routes: %s", exc)
-        except Exception as exc:  # noqa: BLE001 - a broken handler module must not stop the watcher
+        except Exception as exc:  # a broken handler module must not stop the watcher
             result = ReloadResult(False, time.perf_counter() - started, repr(exc))
             logger.error("reload failed, still serving the previous routes: %r", exc, exc_info=exc)
         else:
@@ -130,6 +130,13 @@ class Reloader:
             _warn_about_restart_only_settings(self.app.config, config)
         _reload_modules(changed)
         return self.app.build_api(config, spec_validation="inline"), config
+
+
+def _only(files: set[str]) -> Callable[[watchfiles.Change, str], bool]:
+    def accept(_change: watchfiles.Change, path: str) -> bool:
+        return os.path.abspath(path) in files
+
+    return accept
 
 
 def _reload_modules(changed: set[str]) -> None:

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -62,7 +63,7 @@ class Load:
             except OSError as exc:
                 self.statuses.append(repr(exc))
 
-    def __enter__(self) -> Load:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
