@@ -16,6 +16,8 @@ from typing import Any
 
 from covet.binding import bind_handler, resolve_handler
 from covet.config import ApiConfig, CovetConfig
+from covet.docs.routes import SOURCE as DOCS_SOURCE
+from covet.docs.routes import add_docs_routes
 from covet.endpoint import Endpoint, RouteEndpoint
 from covet.request import Request
 from covet.routing import CONVERTERS, Router
@@ -108,6 +110,7 @@ class _Builder:
             ):
                 self.add_operation(operation, api_config)
                 operations.append(operation)
+            self.add_docs_routes(api_config, spec)
         for code_route in code_routes:
             self.add_code_route(code_route)
         self.router.freeze()
@@ -164,6 +167,12 @@ class _Builder:
             providers=self.providers,
         )
         return endpoint, qualname
+
+    def add_docs_routes(self, api_config: ApiConfig, spec: SpecDocument) -> None:
+        """The bundled spec, Swagger UI and ReDoc of one api (covet.docs, docs/docs-ui.md)."""
+        where = f"/apis/{self.config.apis.index(api_config)}/docs"
+        for route in add_docs_routes(self.router, spec, api_config.prefix, api_config.docs, where=where):
+            self.routes.append(RouteInfo("GET", route.path, None, route.handler, DOCS_SOURCE))
 
     def add_code_route(self, route: CodeRoute) -> None:
         template = parse_template(route.path, CONVERTERS, file="<app.route>", pointer=route.path)

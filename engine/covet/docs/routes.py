@@ -1,0 +1,118 @@
+"""The docs routes of one mounted api, compiled into the app's router.
+
+    GET {prefix}/openapi.json          DocumentEndpoint (the bundle, JSON)
+    GET {prefix}/openapi.yaml          DocumentEndpoint (the bundle, YAML)
+    GET {prefix}/docs                  DocumentEndpoint (Swagger UI page)
+    GET {prefix}/docs/static/{name}    AssetsEndpoint (Swagger UI files)
+    GET {prefix}/redoc                 DocumentEndpoint (ReDoc page)
+    GET {prefix}/redoc/static/{name}   AssetsEndpoint (ReDoc bundle)
+
+Paths come from ``ApiConfig.docs``; a route that clashes with a spec route is a
+:class:`RouteConflictError` that says which covet.yaml key to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from covet.config import DocsConfig
+from covet.docs.assets import Asset, redoc_assets, swagger_ui_assets
+from covet.docs.bundle import bundle_spec
+from covet.docs.encoding import encode_json, encode_yaml
+from covet.docs.endpoints import AssetsEndpoint, DocumentEndpoint
+from covet.docs.pages import render_redoc, render_swagger_ui
+from covet.errors import RouteConflictError
+from covet.routing import Router
+from covet.spec import SpecDocument
+
+__all__ = ["DocsRoute", "add_docs_routes", "docs_routes"]
+
+SOURCE = "<docs>"
+
+
+@dataclass(frozen=True, slots=True)
+class DocsRoute:
+    """One GET route: its full path, what serves it, and the covet.yaml key it comes from."""
+
+    path: str
+    endpoint: DocumentEndpoint | AssetsEndpoint
+    key: str
+
+    @property
+    def handler(self) -> str:
+        """What ``covet routes`` shows as the handler (no ``module:function``, nothing to import)."""
+        return f"<docs.{self.key}>"
+
+
+def docs_routes(spec: SpecDocument, prefix: str, config: DocsConfig) -> list[DocsRoute]:
+    """Every docs route ``config`` turns on for the api at ``prefix``; bundles ``spec`` once."""
+    paths = (config.openapi_json, config.openapi_yaml, config.swagger_ui, config.redoc)
+    if all(path is None for path in paths):
+        return []
+    bundle = bundle_spec(spec, prefix=prefix)
+    routes: list[DocsRoute] = []
+    if config.openapi_json is not None:
+        body = encode_json(bundle)
+        routes.append(_document(prefix, config.openapi_json, body, "application/json", "openapi_json"))
+    if config.openapi_yaml is not None:
+        body = encode_yaml(bundle)
+        routes.append(_document(prefix, config.openapi_yaml, body, "application/yaml", "openapi_yaml"))
+    spec_url = routes[0].path if routes else ""
+    title = _title(bundle)
+    if config.swagger_ui is not None:
+        routes += _page(prefix, config.swagger_ui, "swagger_ui", title, spec_url, swagger_ui_assets())
+    if config.redoc is not None:
+        routes += _page(prefix, config.redoc, "redoc", title, spec_url, redoc_assets())
+    return routes
+
+
+def add_docs_routes(
+    router: Router, spec: SpecDocument, prefix: str, config: DocsConfig, *, where: str = "/docs"
+) -> list[DocsRoute]:
+    """Add :func:`docs_routes` to ``router``; ``where`` is the config's pointer, for errors.
+
+    Raises:
+        RouteConflictError: a docs route has the path of a route already added.
+    """
+    routes = docs_routes(spec, prefix, config)
+    for route in routes:
+        try:
+            router.add(route.path, "GET", route.endpoint, file=SOURCE, pointer=f"{where}/{route.key}")
+        except RouteConflictError as exc:
+            raise RouteConflictError(
+                f"{exc.message} The docs route comes from covet.yaml: give it another path "
+                f"(docs: {{{route.key}: other/path}}) or turn it off (docs: {{{route.key}: false}}).",
+                file=exc.file,
+                pointer=exc.pointer,
+            ) from None
+    return routes
+
+
+def _full_path(prefix: str, path: str) -> str:
+    return f"{prefix}/{path}" if path else (prefix or "/")
+
+
+def _document(prefix: str, path: str, body: bytes, media_type: str, key: str) -> DocsRoute:
+    full = _full_path(prefix, path)
+    return DocsRoute(full, DocumentEndpoint(body, media_type, label=f"GET {full}"), key)
+
+
+def _page(
+    prefix: str, path: str, key: str, title: str, spec_url: str, assets: Mapping[str, Asset]
+) -> list[DocsRoute]:
+    page = _full_path(prefix, path)
+    static = f"{page.rstrip('/')}/static"
+    render = render_swagger_ui if key == "swagger_ui" else render_redoc
+    html = render(title=title, page=page, spec_url=spec_url, static=static, assets=assets)
+    return [
+        DocsRoute(page, DocumentEndpoint(html, "text/html; charset=utf-8", label=f"GET {page}"), key),
+        DocsRoute(f"{static}/{{name}}", AssetsEndpoint(assets, label=f"GET {static}/{{name}}"), key),
+    ]
+
+
+def _title(bundle: dict[str, Any]) -> str:
+    info = bundle.get("info")
+    title = info.get("title") if isinstance(info, dict) else None
+    return title if isinstance(title, str) and title else "API"
