@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from covet.cli import openapi as openapi
 from covet.cli import routes as routes
 from covet.cli import run as run
 from covet.cli.run import app_factory
@@ -16,7 +17,7 @@ from covet.errors import CovetError
 
 __all__ = ["app_factory", "main"]
 
-COMMANDS = (run, routes)
+COMMANDS = (run, routes, openapi)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
