@@ -9,15 +9,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from covet.cli import generate, new
 from covet.cli import openapi as openapi
 from covet.cli import routes as routes
 from covet.cli import run as run
+from covet.cli import validate as validate
 from covet.cli.run import app_factory
 from covet.errors import CovetError
 
 __all__ = ["app_factory", "main"]
 
-COMMANDS = (run, routes, openapi)
+COMMANDS = (run, routes, validate, new, generate, openapi)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

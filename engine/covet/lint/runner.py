@@ -1,0 +1,217 @@
+"""``covet validate`` from Python: check a covet.yaml, or spec files, and return the findings.
+
+    >>> from covet.lint import validate_config, validate_specs
+    >>> findings = validate_config("specs/covet.yaml")               # doctest: +SKIP
+    >>> findings = validate_specs(["openapi.yaml"], handlers="myapi.handlers")  # doctest: +SKIP
+
+Nothing here builds the app: each spec is loaded and validated once, each operation compiled
+once with the app's own compiler, each handlers module imported once, and every route goes
+into one router, as ``CovetApp`` would do, but a problem becomes a finding instead of stopping.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+
+from covet.config import CovetConfig, load_config
+from covet.errors import ConfigError, RefResolutionError, SpecError
+from covet.lint.collector import Collector
+from covet.lint.examples import ExampleChecker
+from covet.lint.finding import Finding, sort_findings
+from covet.lint.handlers import HandlerChecker
+from covet.lint.loading import load_for_lint
+from covet.lint.operations import check_operation, check_security, security_schemes
+from covet.lint.rules import make_finding
+from covet.lint.schemas import check_unused_schemas
+from covet.lint.sites import OperationSite, compile_site, iter_sites
+from covet.routing import Router
+from covet.spec import SpecDocument
+from covet.spec._files import line_finder
+from covet.spec._pointer import split_pointer
+from covet.spec.compiler import escape_pointer
+from covet.validation import SchemaCompiler
+
+__all__ = ["validate_config", "validate_specs"]
+
+
+def validate_specs(
+    paths: Iterable[str | os.PathLike[str]],
+    handlers: str | None = None,
+    *,
+    providers: Collection[str] = (),
+) -> list[Finding]:
+    """Check spec files; with ``handlers`` (a module name) also bind every operation.
+
+    Args:
+        paths: the root OpenAPI documents; together they are checked as one app (routes and
+            operationIds must not clash across them).
+        handlers: module searched for operationIds, imported with the current directory on
+            ``sys.path``; None skips the handler checks.
+        providers: provider names handlers may take (``db``, ``cache``...).
+
+    Returns:
+        Every finding, sorted by file and line; ``[]`` when all is well.
+    """
+    run = _Run(providers, check_handlers=handlers is not None)
+    if handlers is not None:
+        _extend_sys_path([Path.cwd()])
+        run.import_handlers(handlers)
+    for path in paths:
+        run.check_api(os.fspath(path), prefix="", module=handlers, overrides={})
+    return sort_findings(run.out.findings)
+
+
+def validate_config(
+    path: str | os.PathLike[str],
+    *,
+    providers: Collection[str] = (),
+    environ: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Check a covet.yaml and everything it names: specs, handlers, per-operation settings.
+
+    A config that cannot be read or parsed is one ``config-invalid`` finding.
+
+    Returns:
+        Every finding, sorted by file and line; ``[]`` when all is well.
+    """
+    try:
+        config = load_config(path, environ)
+    except ConfigError as exc:
+        return [_config_finding(exc, os.path.abspath(path))]
+    config_file = str(Path(path).resolve())
+    _extend_sys_path([*config.pythonpath, config.root])
+    run = _Run(providers, check_handlers=True)
+    for index, api in enumerate(config.apis):
+        if api.handlers:
+            run.import_handlers(api.handlers, config_file, f"/apis/{index}/handlers")
+        overrides = {key: op.handler for key, op in config.operations.items()}
+        run.check_api(str(api.spec), prefix=api.prefix, module=api.handlers, overrides=overrides)
+    run.check_configured_operations(config, config_file)
+    return sort_findings(run.out.findings)
+
+
+class _Run:
+    """State shared by every spec of one run: the router, operationIds, imported modules."""
+
+    def __init__(self, providers: Collection[str], *, check_handlers: bool) -> None:
+        self.out = Collector()
+        self.router = Router()
+        self.operation_ids: dict[str, tuple[str, str, str]] = {}
+        self.handlers = HandlerChecker(providers) if check_handlers else None
+
+    def import_handlers(
+        self, module: str, file: str | None = None, pointer: str | None = None
+    ) -> None:
+        if self.handlers is not None:
+            line = _line_in(file, pointer) if file and pointer else None
+            self.handlers.import_module(module, self.out, file=file, pointer=pointer, line=line)
+
+    def check_api(
+        self, path: str, *, prefix: str, module: str | None, overrides: Mapping[str, str | None]
+    ) -> None:
+        loaded = load_for_lint(path, self.out)
+        if loaded is None:
+            return
+        doc, trusted = loaded.doc, loaded.trusted
+        compiler = SchemaCompiler(doc)
+        schemes = security_schemes(doc)
+        examples = ExampleChecker(doc, compiler, self.out)
+        with self.out.guard(doc, trusted=trusted):
+            check_security(doc, doc.root.get("security"), doc.path, "", schemes, self.out)
+        with self.out.guard(doc, trusted=trusted):
+            examples.check_components()
+        for site in iter_sites(doc, self.out, trusted=trusted):
+            with self.out.guard(doc, trusted=trusted):
+                self._check_ids_and_route(doc, site, prefix)
+            with self.out.guard(doc, trusted=trusted):
+                examples.check_site(site)
+            with self.out.guard(doc, trusted=trusted):
+                if check_operation(doc, site, schemes, self.out):
+                    self._compile_and_bind(doc, compiler, site, prefix, module, overrides, trusted)
+        with self.out.guard(doc, trusted=trusted):
+            check_unused_schemas(doc, self.out)
+
+    def _check_ids_and_route(self, doc: SpecDocument, site: OperationSite, prefix: str) -> None:
+        operation_id = site.op.get("operationId")
+        if operation_id:
+            self._check_duplicate_id(doc, str(operation_id), site)
+        self.router.add(
+            prefix + site.template, site.method, site.label, file=site.file, pointer=site.pointer
+        )
+
+    def _check_duplicate_id(
+        self, doc: SpecDocument, operation_id: str, site: OperationSite
+    ) -> None:
+        first = self.operation_ids.setdefault(
+            operation_id, (site.file, site.pointer, f"{site.method.upper()} {site.template}")
+        )
+        if first[:2] == (site.file, site.pointer):
+            return
+        line = doc.line_of(*first[:2]) if first[0] in doc.files else _line_in(*first[:2])
+        where = f"{first[0]}:{line}" if line else f"{first[0]}#{first[1]}"
+        self.out.add(
+            "operation-id-duplicate",
+            f"operationId {operation_id!r} of {site.method.upper()} {site.template} is already "
+            f"used by {first[2]} ({where}); give each operation its own operationId",
+            file=site.file, pointer=site.pointer + "/operationId", doc=doc,
+        )
+
+    def _compile_and_bind(
+        self,
+        doc: SpecDocument,
+        compiler: SchemaCompiler,
+        site: OperationSite,
+        prefix: str,
+        module: str | None,
+        overrides: Mapping[str, str | None],
+        trusted: bool,
+    ) -> None:
+        try:
+            operation = compile_site(doc, compiler, site, prefix)
+        except RefResolutionError as exc:
+            if trusted:  # NOTE: otherwise every broken $ref was reported while loading
+                self.out.add_error(exc, doc=doc)
+            return
+        if self.handlers is not None:
+            override = overrides.get(operation.operation_id or "")
+            self.handlers.check(doc, operation, module, override, self.out)
+
+    def check_configured_operations(self, config: CovetConfig, file: str) -> None:
+        for operation_id in config.operations:
+            if operation_id in self.operation_ids:
+                continue
+            pointer = "/operations/" + escape_pointer(operation_id)
+            self.out.add(
+                "config-operation-unknown",
+                f"covet.yaml configures operation {operation_id!r}, but no spec has that "
+                "operationId; fix the key or remove the entry",
+                file=file, pointer=pointer, line=_line_in(file, pointer),
+            )
+
+
+def _config_finding(exc: ConfigError, path: str) -> Finding:
+    file = exc.file if exc.file and exc.file != "<config>" else path
+    line = exc.line if exc.line is not None else _line_in(file, exc.pointer)
+    return make_finding("config-invalid", exc.message, file=file, pointer=exc.pointer, line=line)
+
+
+def _line_in(file: str, pointer: str | None) -> int | None:
+    """The line of ``pointer`` in any YAML/JSON file (covet.yaml included)."""
+    if pointer is None:
+        return None
+    finder = line_finder(file)
+    try:
+        return None if finder is None else finder.line_of(split_pointer(pointer))
+    except (ValueError, SpecError):
+        return None
+
+
+def _extend_sys_path(entries: Iterable[Path]) -> None:
+    """Handler modules import as the app imports them (config directory, ``pythonpath``)."""
+    for entry in reversed(list(entries)):
+        text = str(entry)
+        if text not in sys.path:
+            sys.path.insert(0, text)
