@@ -149,3 +149,25 @@ async def test_watcher_makes_new_routes_live_within_two_seconds(project: Path) -
             assert time.perf_counter() - written < 2.0, "new route not live within 2 s"
             await asyncio.sleep(0.01)
     assert reloader.reloads and reloader.reloads[-1].ok
+
+
+async def test_a_compilable_but_invalid_spec_is_reported_right_after_the_swap(project: Path) -> None:
+    app = CovetApp.from_config(project)
+    reloader = Reloader(app, str(project))
+    spec = project.parent / "api.yaml"
+    spec.write_text(SPEC_HEAD.replace("info: {title: t, version: '1'}", "info: {title: t}") + STABLE + ADDED)
+    result = await reloader.reload({str(spec)})
+    assert result.ok
+    await reloader.settled()
+    assert len(reloader.invalid) == 1
+    assert str(spec) in reloader.invalid[0] and "version" in reloader.invalid[0]
+
+
+async def test_blocking_validation_refuses_the_same_edit(project: Path) -> None:
+    app = CovetApp.from_config(project)
+    reloader = Reloader(app, str(project), validation="blocking")
+    spec = project.parent / "api.yaml"
+    spec.write_text(SPEC_HEAD.replace("info: {title: t, version: '1'}", "info: {title: t}") + STABLE + ADDED)
+    result = await reloader.reload({str(spec)})
+    assert not result.ok and "version" in result.summary
+    assert [r.path for r in app.api.routes] == ["/stable"]

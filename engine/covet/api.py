@@ -7,6 +7,7 @@ it again (off the event loop) and swaps the result in.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -86,7 +87,17 @@ def build_api(
     Raises:
         SpecError: any spec, binding or route problem, with file and JSON pointer.
     """
-    return _Builder(config, providers or {}, spec_validation or config.spec_validation).build(code_routes)
+    builder = _Builder(config, providers or {}, spec_validation or config.spec_validation)
+    # PERF: compiling allocates many long-lived objects, which triggers repeated cyclic-GC passes
+    # over a growing heap; pausing the collector meanwhile makes a 200-operation build ~40%
+    # faster (bench/reload_bench.py). Nothing here creates garbage cycles worth collecting early.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return builder.build(code_routes)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Builder:
