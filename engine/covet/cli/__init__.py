@@ -9,7 +9,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from covet.cli import generate, new
 from covet.cli import openapi as openapi
 from covet.cli import routes as routes
 from covet.cli import run as run
@@ -19,7 +18,7 @@ from covet.errors import CovetError
 
 __all__ = ["app_factory", "main"]
 
-COMMANDS = (run, routes, validate, new, generate, openapi)
+COMMANDS = (run, routes, validate, openapi)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
