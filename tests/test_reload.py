@@ -114,7 +114,7 @@ async def test_covet_yaml_edits_apply_without_reopening_providers(project: Path)
     async with AsyncTestClient(app):
         project.write_text(project.read_text().replace("apis: [{", "apis: [{prefix: /v9, "))
         assert (await reloader.reload({str(project)})).ok
-        assert [r.path for r in app.api.routes] == ["/v9/stable"]
+        assert [op.path for op in app.api.operations] == ["/v9/stable"]
     assert opened == ["db"]
 
 
@@ -170,4 +170,4 @@ async def test_blocking_validation_refuses_the_same_edit(project: Path) -> None:
     spec.write_text(SPEC_HEAD.replace("info: {title: t, version: '1'}", "info: {title: t}") + STABLE + ADDED)
     result = await reloader.reload({str(spec)})
     assert not result.ok and "version" in result.summary
-    assert [r.path for r in app.api.routes] == ["/stable"]
+    assert [op.path for op in app.api.operations] == ["/stable"]
