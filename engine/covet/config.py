@@ -39,10 +39,13 @@ from covet.errors import ConfigError
 __all__ = [
     "ApiConfig",
     "CovetConfig",
+    "DatabaseConfig",
+    "HealthConfig",
     "DocsConfig",
     "LimitsConfig",
     "MiddlewareEntry",
     "OperationConfig",
+    "ProvidersConfig",
     "ServerConfig",
     "load_config",
     "parse_size",
@@ -182,6 +185,44 @@ class OperationConfig(_Frozen):
         return None if value is None else parse_size(value)
 
 
+class DatabaseConfig(_Frozen):
+    """One database: a SQLAlchemy async URL and its pool (``providers.database``)."""
+
+    url: str = "sqlite+aiosqlite:///./covet.db"
+    pool_size: int = Field(default=5, ge=1)
+    max_overflow: int = Field(default=10, ge=0)
+    pool_timeout: float = Field(default=5.0, gt=0)
+    """Seconds to wait for a pooled connection (then 503)."""
+    pool_recycle: float = Field(default=1800.0, gt=0)
+    pool_pre_ping: bool = True
+    connect_timeout: float = Field(default=5.0, gt=0)
+    """Seconds to wait for a new connection to open (then 503)."""
+    statement_timeout: float | None = Field(default=None, gt=0)
+    """Seconds a statement may run (PostgreSQL/MariaDB), None for the server's default."""
+    required: bool = True
+    """A required database that is down makes /health answer 503."""
+    echo: bool = False
+
+
+class ProvidersConfig(_Frozen):
+    """Backends injected into handlers; see docs/database.md."""
+
+    database: dict[str, DatabaseConfig] = Field(default_factory=dict)
+    """Named databases; ``default`` is injected as ``db``, the others under their own name."""
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _single_or_named(cls, value: Any) -> Any:
+        if isinstance(value, Mapping) and ("url" in value or not value):
+            return {"default": value} if value else {}
+        return value
+
+
+class HealthConfig(_Frozen):
+    path: str | None = "/health"
+    """Where ``GET`` reports every backend's state; ``null`` turns it off."""
+
+
 class MiddlewareEntry(_Frozen):
     """A built-in name (``request_id``) or ``"module:Class"`` plus its keyword options."""
 
@@ -197,6 +238,8 @@ class CovetConfig(_Frozen):
     limits: LimitsConfig = LimitsConfig()
     middleware: list[MiddlewareEntry] = Field(default_factory=list)
     operations: dict[str, OperationConfig] = Field(default_factory=dict)
+    providers: ProvidersConfig = ProvidersConfig()
+    health: HealthConfig = HealthConfig()
     validate_responses: bool = False
     spec_validation: Literal["inline", "isolated", "off"] = "inline"
     pythonpath: list[Path] = Field(default_factory=list)
