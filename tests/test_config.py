@@ -102,3 +102,39 @@ def test_parse_size(text: str, size: int) -> None:
 def test_parse_size_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="not a size"):
         parse_size("lots")
+
+
+def test_docs_are_on_by_default_at_the_usual_paths(tmp_path: Path) -> None:
+    docs = load_config(write(tmp_path, "apis: [{spec: a.yaml}]")).apis[0].docs
+    assert (docs.openapi_json, docs.openapi_yaml, docs.swagger_ui, docs.redoc) == (
+        "openapi.json", "openapi.yaml", "docs", "redoc",
+    )
+
+
+def test_docs_false_turns_all_four_off(tmp_path: Path) -> None:
+    docs = load_config(write(tmp_path, "apis: [{spec: a.yaml, docs: false}]")).apis[0].docs
+    assert (docs.openapi_json, docs.openapi_yaml, docs.swagger_ui, docs.redoc) == (None, None, None, None)
+
+
+def test_docs_paths_are_relative_to_the_prefix_and_true_means_default(tmp_path: Path) -> None:
+    text = "apis: [{spec: a.yaml, docs: {swagger_ui: /swagger/, redoc: true, openapi_yaml: false}}]"
+    docs = load_config(write(tmp_path, text)).apis[0].docs
+    assert (docs.swagger_ui, docs.redoc, docs.openapi_yaml) == ("swagger", "redoc", None)
+
+
+@pytest.mark.parametrize("path", ["../up", "a/./b", "{name}", "docs?x=1", "docs#top", "a//b", "sp ace"])
+def test_docs_path_must_be_a_plain_path(tmp_path: Path, path: str) -> None:
+    with pytest.raises(ConfigError, match="not a docs path"):
+        load_config(write(tmp_path, f"apis: [{{spec: a.yaml, docs: {{redoc: '{path}'}}}}]"))
+
+
+def test_docs_unknown_key_lists_the_accepted_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, "apis: [{spec: a.yaml, docs: {swagger: /s}}]"))
+    assert "openapi_json, openapi_yaml, redoc, swagger_ui" in str(info.value)
+
+
+def test_docs_pages_need_one_spec_route(tmp_path: Path) -> None:
+    text = "apis: [{spec: a.yaml, docs: {openapi_json: false, openapi_yaml: false}}]"
+    with pytest.raises(ConfigError, match="keep one of them on"):
+        load_config(write(tmp_path, text))
