@@ -14,11 +14,6 @@ STORE = BlogStore.seeded()
 _GREETINGS = {"en": "Hello", "fr": "Bonjour", "de": "Hallo"}
 
 
-def get_health() -> dict[str, str]:
-    """A sync handler: CovetPy runs it in the thread pool."""
-    return {"status": "ok"}
-
-
 async def list_users(limit: int, offset: int, sort: str, role: list[str] | None = None) -> dict[str, Any]:
     users = list(STORE.users.values())
     if role:

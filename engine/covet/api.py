@@ -20,7 +20,7 @@ from covet.config import ApiConfig, CovetConfig
 from covet.docs.routes import SOURCE as DOCS_SOURCE
 from covet.docs.routes import add_docs_routes
 from covet.endpoint import Endpoint, RouteEndpoint
-from covet.request import Request
+from covet.providers.base import Provider
 from covet.routing import CONVERTERS, Router
 from covet.routing.template import parse_template
 from covet.spec import SpecDocument, load_spec
@@ -28,9 +28,6 @@ from covet.spec._isolated import validate_isolated
 from covet.spec.compiler import Operation, compile_operations
 
 __all__ = ["Api", "CodeRoute", "RouteInfo", "build_api"]
-
-Provider = Callable[[Request], Any]
-
 
 @dataclass(frozen=True, slots=True)
 class RouteInfo:

@@ -16,7 +16,9 @@ from covet.asgi import Dispatcher, run_lifespan
 from covet.binding import import_object
 from covet.config import CovetConfig, MiddlewareEntry, config_from_mapping, load_config
 from covet.errors import ConfigError, UsageError
+from covet.health import health_handler
 from covet.middleware import BUILTIN_MIDDLEWARE
+from covet.providers.base import Provider
 from covet.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Api", "CovetApp", "RouteInfo"]
@@ -38,7 +40,7 @@ class CovetApp:
 
     def __init__(self, config: CovetConfig, *, compile_now: bool = True) -> None:
         self.config = config
-        self.providers: dict[str, Callable[[Any], Any]] = {}
+        self._providers: list[Provider] = _configured_providers(config)
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
         self._code_routes: list[CodeRoute] = []
@@ -87,6 +89,16 @@ class CovetApp:
 
         return register
 
+    def add_provider(self, provider: Provider) -> None:
+        """Inject ``provider``'s names into handlers; it is opened and closed with the app."""
+        self._check_not_frozen("add a provider")
+        self._providers.append(provider)
+
+    @property
+    def providers(self) -> dict[str, Provider]:
+        """Injectable name -> the provider that supplies it."""
+        return {name: provider for provider in self._providers for name in provider.names}
+
     def add_middleware(self, middleware: Callable[..., ASGIApp], **options: Any) -> None:
         """Add a pure-ASGI middleware (outermost last), before the app is compiled."""
         self._check_not_frozen("add middleware")
@@ -117,11 +129,12 @@ class CovetApp:
             config: compile this config instead of the app's (a candidate covet.yaml).
             spec_validation: override the config's ``spec_validation`` mode.
         """
+        config = config or self.config
+        routes = list(self._code_routes)
+        if config.health.path:
+            routes.append(CodeRoute(config.health.path, ("GET",), health_handler(self._providers)))
         return build_api(
-            config or self.config,
-            providers=self.providers,
-            code_routes=self._code_routes,
-            spec_validation=spec_validation,
+            config, providers=self.providers, code_routes=routes, spec_validation=spec_validation
         )
 
     def _build_chain(self, inner: ASGIApp) -> ASGIApp:
@@ -158,13 +171,21 @@ class CovetApp:
         self._dispatcher.router = api.router
 
     async def startup(self) -> None:
+        """Compile, open the providers, then run the ``on_startup`` hooks."""
         self.compile()
+        for provider in self._providers:
+            await provider.open()
         for hook in self.on_startup:
             await hook()
 
     async def shutdown(self) -> None:
-        for hook in reversed(self.on_shutdown):
-            await hook()
+        """Run the ``on_shutdown`` hooks, then close the providers (last opened first)."""
+        try:
+            for hook in reversed(self.on_shutdown):
+                await hook()
+        finally:
+            for provider in reversed(self._providers):
+                await provider.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -178,6 +199,16 @@ class CovetApp:
         if self._chain is None:  # pragma: no cover - compile() always sets it
             raise UsageError("the app has no middleware chain; compile() it first")
         return self._chain
+
+
+def _configured_providers(config: CovetConfig) -> list[Provider]:
+    providers: list[Provider] = []
+    if config.providers.database:
+        # NOTE: imported on demand: SQLAlchemy is only loaded by apps that declare a database.
+        from covet.providers.database import DatabaseProvider
+
+        providers.append(DatabaseProvider(config.providers.database))
+    return providers
 
 
 def _middleware_factory(entry: MiddlewareEntry) -> Callable[..., ASGIApp]:

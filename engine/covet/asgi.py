@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from covet._trace import trace_id_of
-from covet.errors import HTTPError, MethodNotAllowedError, NotFoundError
+from covet.errors import HTTPError, MethodNotAllowedError, NotFoundError, ProviderError
 from covet.request import ClientDisconnect, Request
 from covet.response import Response, problem_body
 from covet.routing import Router
@@ -37,6 +37,19 @@ def internal_error(scope: Scope, exc: BaseException, where: str) -> Response:
         "unhandled %s in %s (trace_id=%s)", type(exc).__name__, where, trace_id, exc_info=exc
     )
     error = HTTPError(f"An unexpected error occurred; quote trace id {trace_id} when reporting it")
+    return problem_response(error, scope)
+
+
+def unavailable(scope: Scope, exc: ProviderError, where: str) -> Response:
+    """A backend is down: a fast 503 that names what failed, never how (no URLs, no SQL)."""
+    trace_id = trace_id_of(scope)
+    logger.warning("backend unavailable in %s (trace_id=%s): %s", where, trace_id, exc)
+    error = HTTPError(
+        f"{exc}; try again shortly (trace id {trace_id})",
+        status=503,
+        title="Service Unavailable",
+        headers={"retry-after": "1"},
+    )
     return problem_response(error, scope)
 
 
@@ -88,6 +101,8 @@ class Dispatcher:
                     response = problem_response(exc, scope)
                 except ClientDisconnect:
                     return
+                except ProviderError as exc:
+                    response = unavailable(scope, exc, endpoint.label)
                 except Exception as exc:  # noqa: BLE001 - the edge turns anything into a 500
                     response = internal_error(scope, exc, endpoint.label)
         await send_response(response, scope, send)

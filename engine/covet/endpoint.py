@@ -23,6 +23,7 @@ from covet.errors import (
     RequestValidationError,
     UnsupportedMediaTypeError,
 )
+from covet.providers.base import Provider, RequestScope
 from covet.request import Request
 from covet.response import Response, bytes_response, dump_json
 from covet.spec.compiler import MediaBody, Operation, RequestBodySpec, ResponseSpec
@@ -64,7 +65,7 @@ class Endpoint:
         max_body_size: int,
         max_depth: int,
         validate_response: bool = False,
-        providers: Mapping[str, Callable[[Request], Any]] | None = None,
+        providers: Mapping[str, Provider] | None = None,
     ) -> None:
         self.operation = operation
         self.binding = binding
@@ -101,8 +102,7 @@ class Endpoint:
             body = await self._read_body(self.body_spec, request, errors)
         if errors:
             raise _validation_error(errors)
-        result = await self._call(values, body, request)
-        return self.respond(result, request)
+        return await self._run(values, body, request)
 
     async def _read_body(
         self, body_spec: RequestBodySpec, request: Request, errors: list[dict[str, Any]]
@@ -158,7 +158,32 @@ class Endpoint:
         errors.extend(form_errors)
         return value
 
-    async def _call(self, values: dict[str, Any], body: Any, request: Request) -> Any:
+    async def _run(self, values: dict[str, Any], body: Any, request: Request) -> Response:
+        kwargs = self._arguments(values, body, request)
+        if not self.binding.providers:
+            return self.respond(await self._invoke(kwargs), request)
+        return await self._run_scoped(kwargs, request)
+
+    async def _run_scoped(self, kwargs: dict[str, Any], request: Request) -> Response:
+        """Enter each provider's request scope, call, and exit them knowing the outcome.
+
+        The scopes are exited before the response is sent, so a failed commit becomes an error
+        response rather than a false success.
+        """
+        scopes: list[RequestScope] = []
+        try:
+            for arg, name in self.binding.providers:
+                scope = self.providers[name].begin(name, request)
+                kwargs[arg] = await scope.enter()
+                scopes.append(scope)
+            response = self.respond(await self._invoke(kwargs), request)
+        except BaseException:
+            await _exit_scopes(scopes, ok=False)
+            raise
+        await _exit_scopes(scopes, ok=response.status_code < 400)
+        return response
+
+    def _arguments(self, values: dict[str, Any], body: Any, request: Request) -> dict[str, Any]:
         binding = self.binding
         kwargs = values
         if binding.drop:
@@ -173,8 +198,10 @@ class Endpoint:
             kwargs[binding.body_arg] = self._convert_body(body)
         if binding.request_arg is not None:
             kwargs[binding.request_arg] = request
-        for arg, provider in binding.providers:
-            kwargs[arg] = self.providers[provider](request)
+        return kwargs
+
+    async def _invoke(self, kwargs: dict[str, Any]) -> Any:
+        binding = self.binding
         if binding.is_async:
             return await binding.handler(**kwargs)
         loop = asyncio.get_running_loop()
@@ -272,6 +299,19 @@ class Endpoint:
                 "response of %s does not match its schema: %s", self.operation.label, problems
             )
             raise HTTPError("Response validation failed", status=500, title="Internal Server Error")
+
+
+async def _exit_scopes(scopes: list[RequestScope], *, ok: bool) -> None:
+    """Exit in reverse order; every scope is exited even when an earlier exit fails."""
+    failure: BaseException | None = None
+    for scope in reversed(scopes):
+        try:
+            await scope.exit(ok)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others exit
+            failure = failure or exc
+            ok = False
+    if failure is not None:
+        raise failure
 
 
 def _response_spec(responses: Mapping[str, ResponseSpec], status: int) -> ResponseSpec | None:
@@ -406,7 +446,7 @@ class RouteEndpoint(Endpoint):
         converters: Mapping[str, Callable[[str], Any]],
         *,
         max_body_size: int,
-        providers: Mapping[str, Callable[[Request], Any]] | None = None,
+        providers: Mapping[str, Provider] | None = None,
     ) -> None:
         self.binding = binding
         self.label = template
@@ -437,5 +477,4 @@ class RouteEndpoint(Endpoint):
         if errors:
             raise _validation_error(errors)
         request.path_params = values
-        result = await self._call(dict(values), None, request)
-        return self.respond(result, request)
+        return await self._run(dict(values), None, request)

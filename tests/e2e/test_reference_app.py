@@ -34,7 +34,7 @@ def first_post(server: Server, user_id: int) -> str:
 
 
 def test_health(reference_server: Server) -> None:
-    assert call(reference_server, "GET", "/health")[2] == {"status": "ok"}
+    assert call(reference_server, "GET", "/health")[2] == {"status": "ok", "checks": []}
 
 
 def test_typed_params_route_reads_a_seeded_post(reference_server: Server) -> None:
