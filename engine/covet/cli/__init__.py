@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from covet.cli import generate, new
 from covet.cli import openapi as openapi
 from covet.cli import routes as routes
 from covet.cli import run as run
@@ -18,7 +19,7 @@ from covet.errors import CovetError
 
 __all__ = ["app_factory", "main"]
 
-COMMANDS = (run, routes, validate, openapi)
+COMMANDS = (run, routes, validate, new, generate, openapi)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

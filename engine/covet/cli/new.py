@@ -1,0 +1,45 @@
+"""``covet new``: create a runnable starter project.
+
+    covet new NAME [--dir PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from covet.errors import UsageError
+from covet.scaffold.project import NAME_RULE, create_project
+
+__all__ = ["add_parser"]
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    new = commands.add_parser(
+        "new",
+        help="create a runnable starter project (spec, handlers, tests)",
+        description="Create NAME/: a todo-list API with its OpenAPI spec, covet.yaml, handlers, "
+        "pytest tests, a Makefile and a README. Exit status 2 when NAME is not allowed or the "
+        "folder exists and is not empty.",
+    )
+    new.add_argument("name", metavar="NAME", help=f"the project name: {NAME_RULE}")
+    new.add_argument(
+        "--dir", metavar="PATH", help="the project folder (default: ./NAME); must be new or empty"
+    )
+    new.set_defaults(func=_new)
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        project = create_project(args.name, args.dir)
+    except UsageError as exc:
+        print(f"covet new: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Created {project.root}/, a todo-list API:")
+    for path in project.files:
+        print(f"  {path.relative_to(project.root)}")
+    print("Next:")
+    print(f"  cd {project.root}")
+    print("  covet run      # serves http://127.0.0.1:8000/todos")
+    print("  make test      # runs tests/ with pytest")
+    return 0
