@@ -40,7 +40,9 @@ def test_yaml_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 @pytest.mark.parametrize("choice", ["/v2", "/v2/", "1"])
-def test_api_chosen_by_prefix_or_index(tmp_path: Path, capsys: pytest.CaptureFixture[str], choice: str) -> None:
+def test_api_chosen_by_prefix_or_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], choice: str
+) -> None:
     assert main(["openapi", "-c", str(two_apis(tmp_path)), "--api", choice]) == 0
     document = orjson.loads(capsys.readouterr().out)
     assert document["info"]["title"] == "Bundle fixture"
@@ -59,10 +61,15 @@ def test_several_apis_need_a_choice(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_unknown_api_lists_the_choices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["openapi", "-c", str(two_apis(tmp_path)), "--api", "/v3"]) == 1
-    assert "no api with prefix or index '/v3'; choose one of: 0 (/v1), 1 (/v2)" in capsys.readouterr().err
+    assert (
+        "no api with prefix or index '/v3'; choose one of: 0 (/v1), 1 (/v2)"
+        in capsys.readouterr().err
+    )
 
 
-def test_invalid_spec_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_spec_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = tmp_path / "api.yaml"
     spec.write_text("openapi: 3.1.0\ninfo: {title: t}\npaths: {}\n")
     config = tmp_path / "covet.yaml"

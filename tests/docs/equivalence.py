@@ -26,7 +26,7 @@ def expand(node: Any, defs: dict[str, Any], stack: tuple[str, ...] = ()) -> Any:
     out = {k: expand(v, defs, stack) for k, v in node.items() if k not in _SKIPPED}
     if not (isinstance(ref, str) and ref.startswith("#/$defs/")):
         return out
-    key = ref[len("#/$defs/"):]
+    key = ref[len("#/$defs/") :]
     target = "$loop" if key in stack else expand(defs[key], defs, (*stack, key))
     return {**out, "$target": target} if out else target
 
@@ -47,7 +47,9 @@ def operation_shape(operation: Operation) -> dict[str, Any]:
         "route": (operation.method, operation.path, operation.operation_id, operation.summary),
         "default_status": operation.default_status,
         "parameters": operation.parameters.specs,
-        "body": None if body is None else (
+        "body": None
+        if body is None
+        else (
             body.required,
             [(m.media_type, m.kind, schema_shape(m.validator)) for m in body.media],
         ),

@@ -30,7 +30,9 @@ def test_redoc_asset_is_the_standalone_bundle_from_the_package() -> None:
 
 def test_package_files_are_served_from_disk_and_the_start_script_from_memory() -> None:
     assets = swagger_ui_assets()
-    assert assets["swagger-ui-bundle.js"].path == str(Path(swagger_ui.static_path) / "swagger-ui-bundle.js")
+    assert assets["swagger-ui-bundle.js"].path == str(
+        Path(swagger_ui.static_path) / "swagger-ui-bundle.js"
+    )
     init = assets["covet-swagger-ui.js"]
     assert init.path is None and init.body == SWAGGER_UI_INIT
 

@@ -45,8 +45,12 @@ def corpus_spec(root: str) -> Path:
 # -- self-contained, valid, same operations ------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [BUNDLE, SPECS / "multi_file" / "openapi.yaml"], ids=lambda p: p.parent.name)
-def test_multi_file_fixture_bundles_to_a_valid_document_with_the_same_operations(path: Path) -> None:
+@pytest.mark.parametrize(
+    "path", [BUNDLE, SPECS / "multi_file" / "openapi.yaml"], ids=lambda p: p.parent.name
+)
+def test_multi_file_fixture_bundles_to_a_valid_document_with_the_same_operations(
+    path: Path,
+) -> None:
     spec = load_spec(path)
     bundled = bundle_spec(spec)
     assert external_refs(bundled) == []
@@ -69,7 +73,10 @@ def test_redocly_starter_hoists_its_files_under_their_names() -> None:
     assert {"Limit", "OrderId"} <= set(components["parameters"])
     assert "BadRequest" in components["responses"]
     mapping = components["schemas"]["MenuItem"]["discriminator"]["mapping"]
-    assert mapping == {"beverage": "#/components/schemas/Beverage", "dessert": "#/components/schemas/Dessert"}
+    assert mapping == {
+        "beverage": "#/components/schemas/Beverage",
+        "dessert": "#/components/schemas/Dessert",
+    }
 
 
 def test_a_spec_in_one_file_comes_back_unchanged_but_for_servers() -> None:
@@ -83,14 +90,18 @@ def test_a_spec_in_one_file_comes_back_unchanged_but_for_servers() -> None:
 # -- where things go ------------------------------------------------------------------------
 
 
-def test_external_objects_are_hoisted_into_the_components_section_of_their_kind(bundle: dict[str, Any]) -> None:
+def test_external_objects_are_hoisted_into_the_components_section_of_their_kind(
+    bundle: dict[str, Any],
+) -> None:
     get = bundle["paths"]["/pets"]["get"]
     assert get["parameters"][0] == {"$ref": "#/components/parameters/Limit"}
     assert get["responses"]["404"] == {"$ref": "#/components/responses/NotFound"}
     assert bundle["components"]["parameters"]["Offset"]["name"] == "offset"
 
 
-def test_root_component_that_only_points_to_a_file_lends_it_its_name(bundle: dict[str, Any]) -> None:
+def test_root_component_that_only_points_to_a_file_lends_it_its_name(
+    bundle: dict[str, Any],
+) -> None:
     pet = schemas(bundle)["Pet"]
     assert pet["required"] == ["id", "name"]
     assert "pet" not in schemas(bundle)
@@ -110,14 +121,20 @@ def test_reference_into_a_hoisted_object_points_inside_it(bundle: dict[str, Any]
 def test_same_name_from_several_files_gets_numbered_names(bundle: dict[str, Any]) -> None:
     items = bundle["paths"]["/errors"]["get"]["responses"]["200"]["content"]["application/json"]
     refs = [branch["$ref"] for branch in items["schema"]["items"]["anyOf"]]
-    assert refs == ["#/components/schemas/Error", "#/components/schemas/Error_2", "#/components/schemas/Error_3"]
+    assert refs == [
+        "#/components/schemas/Error",
+        "#/components/schemas/Error_2",
+        "#/components/schemas/Error_3",
+    ]
     assert schemas(bundle)["Error_2"]["properties"] == {"message": {"type": "string"}}
     assert schemas(bundle)["Error_3"]["properties"] == {"detail": {"type": "string"}}
 
 
 def test_reference_back_into_the_root_file_becomes_a_local_one(bundle: dict[str, Any]) -> None:
     not_found = bundle["components"]["responses"]["NotFound"]
-    assert not_found["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert not_found["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 def test_path_items_are_inlined(bundle: dict[str, Any]) -> None:
@@ -125,7 +142,9 @@ def test_path_items_are_inlined(bundle: dict[str, Any]) -> None:
     assert bundle["paths"]["/pets/{petId}"]["get"]["operationId"] == "getPet"
 
 
-def test_discriminator_mapping_references_are_rewritten_and_names_kept(bundle: dict[str, Any]) -> None:
+def test_discriminator_mapping_references_are_rewritten_and_names_kept(
+    bundle: dict[str, Any],
+) -> None:
     animal = schemas(bundle)["animal"]
     assert animal["discriminator"]["mapping"] == {
         "cat": "#/components/schemas/cat",
@@ -133,13 +152,18 @@ def test_discriminator_mapping_references_are_rewritten_and_names_kept(bundle: d
         "pet": "Pet",
     }
     assert [b["$ref"] for b in animal["oneOf"]] == [
-        "#/components/schemas/cat", "#/components/schemas/dog", "#/components/schemas/Pet",
+        "#/components/schemas/cat",
+        "#/components/schemas/dog",
+        "#/components/schemas/Pet",
     ]
 
 
 def test_reference_object_keeps_only_ref_summary_and_description(bundle: dict[str, Any]) -> None:
     offset = bundle["paths"]["/pets"]["get"]["parameters"][1]
-    assert offset == {"$ref": "#/components/parameters/Offset", "description": "Where the page starts."}
+    assert offset == {
+        "$ref": "#/components/parameters/Offset",
+        "description": "Where the page starts.",
+    }
 
 
 def test_root_local_references_are_kept_as_written(bundle: dict[str, Any]) -> None:
@@ -201,7 +225,9 @@ def test_a_path_item_that_contains_itself_cannot_be_inlined(tmp_path: Path) -> N
         "  callbacks:\n    again:\n      '{$request.body#/url}':\n        $ref: item.yaml\n"
     )
     root = tmp_path / "api.yaml"
-    root.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    $ref: item.yaml\n")
+    root.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    $ref: item.yaml\n"
+    )
     with pytest.raises(SpecError, match="leads back to itself") as info:
         bundle_spec(load_spec(root))
     assert info.value.file == str(tmp_path / "item.yaml")

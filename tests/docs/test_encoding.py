@@ -23,11 +23,29 @@ def test_json_keeps_integers_beyond_64_bits() -> None:
 
 def test_yaml_keeps_the_document_key_order() -> None:
     text = encode_yaml({"openapi": "3.1.0", "info": {}, "paths": {}, "components": {}}).decode()
-    assert [line.split(":")[0] for line in text.splitlines()] == ["openapi", "info", "paths", "components"]
+    assert [line.split(":")[0] for line in text.splitlines()] == [
+        "openapi",
+        "info",
+        "paths",
+        "components",
+    ]
 
 
 def test_yaml_quotes_strings_that_yaml_11_would_misread(tmp_path: Path) -> None:
-    words = ["on", "off", "yes", "no", "18:00", "2024-05-01", "1e3", "0o17", "0x1F", "null", "~", ""]
+    words = [
+        "on",
+        "off",
+        "yes",
+        "no",
+        "18:00",
+        "2024-05-01",
+        "1e3",
+        "0o17",
+        "0x1F",
+        "null",
+        "~",
+        "",
+    ]
     document = {"enum": words, "code": "200", "version": "1.0"}
     path = tmp_path / "doc.yaml"
     path.write_bytes(encode_yaml(document))

@@ -16,7 +16,10 @@ from covet.response import Response
 
 def request(headers: dict[str, str] | None = None, query: bytes = b"", **params: str) -> Request:
     scope: dict[str, Any] = {
-        "type": "http", "method": "GET", "path": "/x", "query_string": query,
+        "type": "http",
+        "method": "GET",
+        "path": "/x",
+        "query_string": query,
         "headers": [(k.encode(), v.encode()) for k, v in (headers or {}).items()],
     }
 
@@ -48,7 +51,9 @@ def test_if_none_match_uses_weak_comparison(header: str | None, matches: bool) -
 
 
 def test_document_is_sent_with_pre_encoded_headers() -> None:
-    endpoint = DocumentEndpoint(b'{"openapi":"3.1.0"}', "application/json", label="GET /openapi.json")
+    endpoint = DocumentEndpoint(
+        b'{"openapi":"3.1.0"}', "application/json", label="GET /openapi.json"
+    )
     response = call(endpoint, request())
     assert response.status_code == 200 and response.body == b'{"openapi":"3.1.0"}'
     assert response.headers == {
@@ -95,12 +100,17 @@ def test_versioned_asset_url_is_cached_for_good_and_others_revalidate() -> None:
     assert call(endpoint, request(query=b"v=v1", name="app.js")).headers["cache-control"] == (
         "public, max-age=31536000, immutable"
     )
-    assert call(endpoint, request(query=b"v=old", name="app.js")).headers["cache-control"] == "no-cache"
+    assert (
+        call(endpoint, request(query=b"v=old", name="app.js")).headers["cache-control"]
+        == "no-cache"
+    )
     assert call(endpoint, request(name="app.js")).headers["cache-control"] == "no-cache"
 
 
 def test_asset_revalidation_is_a_304() -> None:
-    response = call(AssetsEndpoint(ASSETS, label="x"), request({"if-none-match": '"v1"'}, name="app.js"))
+    response = call(
+        AssetsEndpoint(ASSETS, label="x"), request({"if-none-match": '"v1"'}, name="app.js")
+    )
     assert response.status_code == 304 and response.body == b""
 
 

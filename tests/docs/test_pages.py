@@ -24,22 +24,30 @@ URL_ATTRIBUTE = re.compile(r'(?:src|href|spec-url|data-spec-url)="([^"]*)"')
         ("/a:b", "/a:b/static/x.js", "./a:b/static/x.js"),
     ],
 )
-def test_relative_url_resolves_from_the_page_to_the_target(page: str, target: str, url: str) -> None:
+def test_relative_url_resolves_from_the_page_to_the_target(
+    page: str, target: str, url: str
+) -> None:
     assert relative_url(page, target) == url
 
 
 def swagger_page(title: str = "Shop") -> str:
     html = render_swagger_ui(
-        title=title, page="/v1/docs", spec_url="/v1/openapi.json",
-        static="/v1/docs/static", assets=swagger_ui_assets(),
+        title=title,
+        page="/v1/docs",
+        spec_url="/v1/openapi.json",
+        static="/v1/docs/static",
+        assets=swagger_ui_assets(),
     )
     return html.decode()
 
 
 def redoc_page(title: str = "Shop") -> str:
     html = render_redoc(
-        title=title, page="/v1/redoc", spec_url="/v1/openapi.json",
-        static="/v1/redoc/static", assets=redoc_assets(),
+        title=title,
+        page="/v1/redoc",
+        spec_url="/v1/openapi.json",
+        static="/v1/redoc/static",
+        assets=redoc_assets(),
     )
     return html.decode()
 
@@ -48,7 +56,7 @@ def test_swagger_ui_page_loads_its_files_from_the_app_with_versions() -> None:
     html = swagger_page()
     urls = URL_ATTRIBUTE.findall(html)
     assets = swagger_ui_assets()
-    assert './openapi.json' in urls
+    assert "./openapi.json" in urls
     for name in ("swagger-ui.css", "swagger-ui-bundle.js", "covet-swagger-ui.js"):
         assert f"./docs/static/{name}?v={assets[name].version}" in urls
 

@@ -23,8 +23,12 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PETS_SPEC = FIXTURES / "specs" / "bundle" / "openapi.yaml"
 PETS_HANDLERS = "tests.fixtures.handlers.pets"
 DOCS_PATHS = (
-    "/openapi.json", "/openapi.yaml", "/docs", "/docs/static/swagger-ui.css",
-    "/redoc", "/redoc/static/redoc.standalone.js",
+    "/openapi.json",
+    "/openapi.yaml",
+    "/docs",
+    "/docs/static/swagger-ui.css",
+    "/redoc",
+    "/redoc/static/redoc.standalone.js",
 )
 
 
@@ -168,7 +172,12 @@ def test_one_page_off_leaves_the_others_on() -> None:
 
 
 def test_renamed_paths_are_served_and_pages_point_at_them() -> None:
-    docs = {"swagger_ui": "/swagger", "openapi_json": "spec.json", "openapi_yaml": False, "redoc": "api/redoc"}
+    docs = {
+        "swagger_ui": "/swagger",
+        "openapi_json": "spec.json",
+        "openapi_yaml": False,
+        "redoc": "api/redoc",
+    }
     with TestClient(app_with({"prefix": "/v1", "docs": docs})) as client:
         assert client.get("/v1/docs").status_code == 404
         assert client.get("/v1/openapi.json").status_code == 404
@@ -204,7 +213,9 @@ def test_docs_routes_are_listed_with_source_docs() -> None:
 
 
 def test_each_api_serves_its_own_docs() -> None:
-    app = app_with({"prefix": "/v1"}, {"prefix": "/v2", "spec": str(PETS_SPEC), "handlers": PETS_HANDLERS})
+    app = app_with(
+        {"prefix": "/v1"}, {"prefix": "/v2", "spec": str(PETS_SPEC), "handlers": PETS_HANDLERS}
+    )
     with TestClient(app) as client:
         assert client.get("/v1/openapi.json").json()["info"]["title"] == "Shop"
         assert client.get("/v2/openapi.json").json()["info"]["title"] == "Bundle fixture"
@@ -230,7 +241,9 @@ def test_spec_route_on_a_docs_path_stops_the_app_at_startup(tmp_path: Path) -> N
     )
     with pytest.raises(RouteConflictError, match="openapi_json"):
         app_with({"spec": str(spec), "handlers": PETS_HANDLERS})
-    assert app_with({"spec": str(spec), "handlers": PETS_HANDLERS, "docs": {"openapi_json": "spec.json"}})
+    assert app_with(
+        {"spec": str(spec), "handlers": PETS_HANDLERS, "docs": {"openapi_json": "spec.json"}}
+    )
 
 
 def test_all_off_adds_no_routes() -> None:

@@ -41,7 +41,9 @@ def test_kept_servers_are_copies() -> None:
 
 
 def test_malformed_entries_are_skipped() -> None:
-    assert mount_servers([{"description": "no url"}, "nonsense", {"url": 3}], "/v1") == [{"url": "/v1"}]
+    assert mount_servers([{"description": "no url"}, "nonsense", {"url": 3}], "/v1") == [
+        {"url": "/v1"}
+    ]
     assert mount_servers({"url": "/"}, "/v1") == [{"url": "/v1"}]
 
 

@@ -60,7 +60,9 @@ def select_api(config: CovetConfig, key: str | None) -> ApiConfig:
     if key is None:
         if len(apis) == 1:
             return apis[0]
-        raise UsageError(f"covet.yaml mounts {len(apis)} apis; choose one with --api ({_choices(apis)})")
+        raise UsageError(
+            f"covet.yaml mounts {len(apis)} apis; choose one with --api ({_choices(apis)})"
+        )
     if key.isdigit() and int(key) < len(apis):
         return apis[int(key)]
     prefix = key.rstrip("/")

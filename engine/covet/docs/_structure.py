@@ -64,10 +64,26 @@ SECTIONS: Mapping[str, str] = {
 }
 
 _OPERATION: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
-_SCHEMA_MAPS: Final = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_MAPS: Final = (
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+)
 _SCHEMA_ONES: Final = (
-    "additionalProperties", "additionalItems", "not", "contains", "if", "then", "else",
-    "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema", "items",
+    "additionalProperties",
+    "additionalItems",
+    "not",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+    "items",
 )
 _SCHEMA_LISTS: Final = ("allOf", "anyOf", "oneOf", "prefixItems")
 _PARAMETER: Mapping[str, Field] = {

@@ -25,7 +25,12 @@ _MEDIA_TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
 }
-_SWAGGER_UI_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png")
+_SWAGGER_UI_FILES = (
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "favicon-32x32.png",
+    "favicon-16x16.png",
+)
 _REDOC_FILES = ("redoc.standalone.js",)
 
 SWAGGER_UI_INIT = b"""\
@@ -68,7 +73,12 @@ class Asset:
 def swagger_ui_assets() -> Mapping[str, Asset]:
     """Swagger UI's stylesheet, bundle and icons, plus CovetPy's start script."""
     assets = _package_files(Path(swagger_ui.static_path), _SWAGGER_UI_FILES)
-    init = Asset("covet-swagger-ui.js", _MEDIA_TYPES[".js"], _memory_version(SWAGGER_UI_INIT), body=SWAGGER_UI_INIT)
+    init = Asset(
+        "covet-swagger-ui.js",
+        _MEDIA_TYPES[".js"],
+        _memory_version(SWAGGER_UI_INIT),
+        body=SWAGGER_UI_INIT,
+    )
     return MappingProxyType({**assets, init.name: init})
 
 

@@ -106,7 +106,8 @@ class _Bundler:
     def _walk_names(self, node: dict[str, Any], kind: str, file: str, pointer: str) -> Any:
         entry = FIELDS[kind][""][1]
         return {
-            key: _clone(value) if key.startswith("x-")
+            key: _clone(value)
+            if key.startswith("x-")
             else self.walk(value, entry, file, child_pointer(pointer, key))
             for key, value in node.items()
         }
@@ -123,7 +124,11 @@ class _Bundler:
         out: dict[str, Any] = {}
         for key, value in node.items():
             here = child_pointer(pointer, key)
-            if key.startswith("x-") or key in DATA_KEYWORDS or (key == "examples" and isinstance(value, list)):
+            if (
+                key.startswith("x-")
+                or key in DATA_KEYWORDS
+                or (key == "examples" and isinstance(value, list))
+            ):
                 out[key] = _clone(value)
             elif key == "$ref" and isinstance(value, str):
                 out[key] = self._reference(out, value, kind, file, pointer)
@@ -150,7 +155,9 @@ class _Bundler:
         """The rewritten ``$ref``; hoisted targets are filled in by :meth:`bundle`."""
         node, target_file, target_pointer = self.spec.resolve(ref, file, at=at)
         if target_file == self.spec.path:
-            return ref if file == self.spec.path and ref.startswith("#") else _fragment(target_pointer)
+            return (
+                ref if file == self.spec.path and ref.startswith("#") else _fragment(target_pointer)
+            )
         section = self._section(kind, target_file, target_pointer)
         self._hoist(out, "$ref", (target_file, target_pointer, section), node)
         return ref
@@ -229,7 +236,7 @@ class _Bundler:
         for target in sorted(self.copies, key=lambda t: len(split_pointer(t[1]))):
             outer = _enclosing(by_file.get(target[0], ()), target[1])
             if outer is not None and target not in self.claims:
-                homes[target] = outer[1] + _fragment(target[1][len(outer[0]):])[1:]
+                homes[target] = outer[1] + _fragment(target[1][len(outer[0]) :])[1:]
                 continue
             section = target[2]
             name = self.claims.get(target) or _fresh(_base_name(*target[:2]), taken[section])
@@ -248,7 +255,11 @@ def _root_claims(spec: SpecDocument) -> dict[Target, str]:
     for section in SECTION_KINDS:
         entries = components.get(section) if isinstance(components, dict) else None
         for name, entry in (entries or {}).items() if isinstance(entries, dict) else ():
-            if not (isinstance(entry, dict) and list(entry) == ["$ref"] and isinstance(entry["$ref"], str)):
+            if not (
+                isinstance(entry, dict)
+                and list(entry) == ["$ref"]
+                and isinstance(entry["$ref"], str)
+            ):
                 continue
             at = join_pointer(["components", section, name])
             _, file, pointer = spec.resolve(entry["$ref"], spec.path, at=at)

@@ -6,6 +6,7 @@ Both are encoded once, when the app compiles; the docs routes send the bytes as 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -28,6 +29,14 @@ def _represent_str(dumper: _BundleDumper, value: str) -> yaml.ScalarNode:
 
 
 _BundleDumper.add_representer(str, _represent_str)
+# NOTE: the dumper quotes a string when a YAML 1.1 reader would take it for something else;
+# YAML 1.2 readers (CovetPy's loader, js-yaml in the UIs) also read these as numbers.
+_BundleDumper.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+_BundleDumper.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^0o[0-7]+$"), ["0"])
 
 
 def encode_json(document: Any, *, indent: bool = False) -> bytes:
@@ -53,7 +62,5 @@ def encode_yaml(document: Any) -> bytes:
         >>> encode_yaml({"enum": ["on", "18:00"]})
         b"enum:\\n- 'on'\\n- '18:00'\\n"
     """
-    text = yaml.dump(
-        document, Dumper=_BundleDumper, sort_keys=False, allow_unicode=True, width=120
-    )
+    text = yaml.dump(document, Dumper=_BundleDumper, sort_keys=False, allow_unicode=True, width=120)
     return text.encode("utf-8")

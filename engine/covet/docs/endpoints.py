@@ -33,7 +33,10 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 def _not_modified(etag: str, cache_control: str) -> Response:
     response = Response(None, 304)
-    response.raw_headers = [(b"etag", etag.encode("latin-1")), (b"cache-control", cache_control.encode())]
+    response.raw_headers = [
+        (b"etag", etag.encode("latin-1")),
+        (b"cache-control", cache_control.encode()),
+    ]
     return response
 
 
@@ -86,7 +89,11 @@ class AssetsEndpoint:
         cache_control = _IMMUTABLE if versioned else _REVALIDATE
         if etag_matches(request.headers.get("if-none-match"), asset.etag):
             return _not_modified(asset.etag, cache_control)
-        headers = {"etag": asset.etag, "cache-control": cache_control, "x-content-type-options": "nosniff"}
+        headers = {
+            "etag": asset.etag,
+            "cache-control": cache_control,
+            "x-content-type-options": "nosniff",
+        }
         if asset.path is not None:
             return FileResponse(asset.path, headers=headers, media_type=asset.media_type)
         return Response(asset.body, headers=headers, media_type=asset.media_type)

@@ -42,7 +42,7 @@ class DocsRoute:
 
     @property
     def handler(self) -> str:
-        """What ``covet routes`` shows as the handler (no ``module:function``, nothing to import)."""
+        """The handler ``covet routes`` shows: not ``module:function``, so nothing to import."""
         return f"<docs.{self.key}>"
 
 
@@ -55,14 +55,20 @@ def docs_routes(spec: SpecDocument, prefix: str, config: DocsConfig) -> list[Doc
     routes: list[DocsRoute] = []
     if config.openapi_json is not None:
         body = encode_json(bundle)
-        routes.append(_document(prefix, config.openapi_json, body, "application/json", "openapi_json"))
+        routes.append(
+            _document(prefix, config.openapi_json, body, "application/json", "openapi_json")
+        )
     if config.openapi_yaml is not None:
         body = encode_yaml(bundle)
-        routes.append(_document(prefix, config.openapi_yaml, body, "application/yaml", "openapi_yaml"))
+        routes.append(
+            _document(prefix, config.openapi_yaml, body, "application/yaml", "openapi_yaml")
+        )
     spec_url = routes[0].path if routes else ""
     title = _title(bundle)
     if config.swagger_ui is not None:
-        routes += _page(prefix, config.swagger_ui, "swagger_ui", title, spec_url, swagger_ui_assets())
+        routes += _page(
+            prefix, config.swagger_ui, "swagger_ui", title, spec_url, swagger_ui_assets()
+        )
     if config.redoc is not None:
         routes += _page(prefix, config.redoc, "redoc", title, spec_url, redoc_assets())
     return routes
@@ -79,11 +85,14 @@ def add_docs_routes(
     routes = docs_routes(spec, prefix, config)
     for route in routes:
         try:
-            router.add(route.path, "GET", route.endpoint, file=SOURCE, pointer=f"{where}/{route.key}")
+            router.add(
+                route.path, "GET", route.endpoint, file=SOURCE, pointer=f"{where}/{route.key}"
+            )
         except RouteConflictError as exc:
             raise RouteConflictError(
                 f"{exc.message} The docs route comes from covet.yaml: give it another path "
-                f"(docs: {{{route.key}: other/path}}) or turn it off (docs: {{{route.key}: false}}).",
+                f"(docs: {{{route.key}: other/path}}) or turn it off "
+                f"(docs: {{{route.key}: false}}).",
                 file=exc.file,
                 pointer=exc.pointer,
             ) from None
@@ -107,8 +116,12 @@ def _page(
     render = render_swagger_ui if key == "swagger_ui" else render_redoc
     html = render(title=title, page=page, spec_url=spec_url, static=static, assets=assets)
     return [
-        DocsRoute(page, DocumentEndpoint(html, "text/html; charset=utf-8", label=f"GET {page}"), key),
-        DocsRoute(f"{static}/{{name}}", AssetsEndpoint(assets, label=f"GET {static}/{{name}}"), key),
+        DocsRoute(
+            page, DocumentEndpoint(html, "text/html; charset=utf-8", label=f"GET {page}"), key
+        ),
+        DocsRoute(
+            f"{static}/{{name}}", AssetsEndpoint(assets, label=f"GET {static}/{{name}}"), key
+        ),
     ]
 
 

@@ -8,7 +8,8 @@ CovetPy mounts a spec's paths under the api's ``prefix`` whatever its own ``serv
 - absolute server URLs (``https://api.example.com``, ``//host``, ``{scheme}://...``) describe
   other deployments of the same api: they are kept, in order, after the mount entry.
 
-    >>> mount_servers([{"url": "/", "description": "Local"}, {"url": "https://api.example.com"}], "/v1")
+    >>> servers = [{"url": "/", "description": "Local"}, {"url": "https://api.example.com"}]
+    >>> mount_servers(servers, "/v1")
     [{'url': '/v1', 'description': 'Local'}, {'url': 'https://api.example.com'}]
 """
 
