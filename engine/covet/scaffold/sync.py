@@ -112,7 +112,8 @@ def _insert_lines(source: str, position: tuple[int, bool], lines: list[str]) -> 
     if index > 0 and not after_import:
         block.insert(0, "\n")
     if not after_import and index < len(kept) and kept[index].strip():
-        block.append("\n")
+        definition = kept[index].startswith(("def ", "async def ", "class ", "@"))
+        block.append("\n\n" if definition else "\n")
     if index > 0 and not kept[index - 1].endswith("\n"):
         kept[index - 1] += "\n"
     return "".join(kept[:index] + block + kept[index:])
