@@ -22,11 +22,18 @@ The rules (docs/docs-ui.md, "Bundling"):
 
 from __future__ import annotations
 
-import os
-import re
+from collections import deque
 from typing import Any
-from urllib.parse import quote
 
+from covet.docs._components import (
+    Target,
+    base_name,
+    escape_token,
+    fragment,
+    fresh_name,
+    root_claims,
+    taken_names,
+)
 from covet.docs._structure import (
     ANY,
     DATA_KEYWORDS,
@@ -41,16 +48,13 @@ from covet.docs._structure import (
 from covet.docs.servers import mount_servers
 from covet.errors import SpecError
 from covet.spec import SpecDocument
-from covet.spec._pointer import child_pointer, join_pointer, split_pointer
+from covet.spec._pointer import child_pointer
 
 __all__ = ["bundle_spec"]
 
-Target = tuple[str, str, str]  # (file, pointer, components section)
 
 _REFERENCE_OBJECTS = frozenset(SECTIONS) - {"schema"}
 _REFERENCE_KEYS = frozenset({"$ref", "summary", "description"})
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]")
-_FRAGMENT_SAFE = "/~!$&'()*+,;=:@-._"
 
 
 def bundle_spec(spec: SpecDocument, *, prefix: str = "") -> dict[str, Any]:
@@ -76,16 +80,16 @@ def bundle_spec(spec: SpecDocument, *, prefix: str = "") -> dict[str, Any]:
 class _Bundler:
     def __init__(self, spec: SpecDocument) -> None:
         self.spec = spec
-        self.claims = _root_claims(spec)
+        self.claims = root_claims(spec)
         self.copies: dict[Target, Any] = {}  # hoisted target -> its copy, in discovery order
-        self.pending: list[tuple[Target, str, Any]] = []  # (target, kind, node) to copy
+        self.pending: deque[tuple[Target, str, Any]] = deque()  # (target, kind, node) to copy
         self.patches: list[tuple[dict[str, Any], str, Target]] = []
         self.inlining: list[tuple[str, str]] = []
 
     def bundle(self, prefix: str) -> dict[str, Any]:
         out = self.walk(self.spec.root, "document", self.spec.path, "")
         while self.pending:
-            target, kind, node = self.pending.pop(0)
+            target, kind, node = self.pending.popleft()
             self.copies[target] = self.walk(node, kind, target[0], target[1])
         homes = self._homes(out)
         for container, key, target in self.patches:
@@ -156,7 +160,7 @@ class _Bundler:
         node, target_file, target_pointer = self.spec.resolve(ref, file, at=at)
         if target_file == self.spec.path:
             return (
-                ref if file == self.spec.path and ref.startswith("#") else _fragment(target_pointer)
+                ref if file == self.spec.path and ref.startswith("#") else fragment(target_pointer)
             )
         section = self._section(kind, target_file, target_pointer)
         self._hoist(out, "$ref", (target_file, target_pointer, section), node)
@@ -223,99 +227,49 @@ class _Bundler:
             if target_file != root:
                 self._hoist(mapping, tag, (target_file, target_pointer, "schemas"), node)
             elif ref == value and not (file == root and value.startswith("#")):
-                mapping[tag] = _fragment(target_pointer)
+                mapping[tag] = fragment(target_pointer)
             return
 
     # -- naming -----------------------------------------------------------------------------
 
     def _homes(self, out: dict[str, Any]) -> dict[Target, str]:
         """Where each hoisted target lives in the bundle; places the copies in ``out``."""
+        inside = self._nested_targets()
         homes: dict[Target, str] = {}
-        taken = _taken_names(self.spec.root)
-        by_file: dict[str, list[tuple[str, str]]] = {}
-        for target in sorted(self.copies, key=lambda t: len(split_pointer(t[1]))):
-            outer = _enclosing(by_file.get(target[0], ()), target[1])
-            if outer is not None and target not in self.claims:
-                homes[target] = outer[1] + _fragment(target[1][len(outer[0]) :])[1:]
+        taken = taken_names(self.spec.root)
+        for target, copy in self.copies.items():  # discovery order: stable names
+            if target in inside:
                 continue
             section = target[2]
-            name = self.claims.get(target) or _fresh(_base_name(*target[:2]), taken[section])
+            name = self.claims.get(target) or fresh_name(base_name(*target[:2]), taken[section])
             taken[section].add(name)
-            homes[target] = f"#/components/{section}/{_escape(name)}"
-            by_file.setdefault(target[0], []).append((target[1], homes[target]))
-            components = out.setdefault("components", {})
-            components.setdefault(section, {})[name] = self.copies[target]
+            homes[target] = f"#/components/{section}/{escape_token(name)}"
+            out.setdefault("components", {}).setdefault(section, {})[name] = copy
+        for target, outer in inside.items():
+            homes[target] = homes[outer] + fragment(target[1][len(outer[1]) :])[1:]
         return homes
 
-
-def _root_claims(spec: SpecDocument) -> dict[Target, str]:
-    """Root components that only point to another file: that object takes their name."""
-    claims: dict[Target, str] = {}
-    components = spec.root.get("components")
-    for section in SECTION_KINDS:
-        entries = components.get(section) if isinstance(components, dict) else None
-        for name, entry in (entries or {}).items() if isinstance(entries, dict) else ():
-            if not (
-                isinstance(entry, dict)
-                and list(entry) == ["$ref"]
-                and isinstance(entry["$ref"], str)
-            ):
-                continue
-            at = join_pointer(["components", section, name])
-            _, file, pointer = spec.resolve(entry["$ref"], spec.path, at=at)
-            if file != spec.path:
-                claims.setdefault((file, pointer, section), name)
-    return claims
+    def _nested_targets(self) -> dict[Target, Target]:
+        """Targets inside another hoisted object of their file -> that object (shallowest)."""
+        placed: dict[str, list[Target]] = {}
+        inside: dict[Target, Target] = {}
+        for target in sorted(self.copies, key=lambda t: t[1].count("/")):
+            outer = next(
+                (o for o in placed.get(target[0], ()) if target[1].startswith(o[1] + "/")), None
+            )
+            if outer is not None and target not in self.claims:
+                inside[target] = outer
+            else:
+                placed.setdefault(target[0], []).append(target)
+        return inside
 
 
 def _mapping_candidates(value: str, file: str, root: str) -> list[tuple[str, str]]:
     """As the schema compiler reads a discriminator mapping value (validation/_discriminator)."""
     if "#" in value or "/" in value:
         return [(value, file)]
-    by_name = "#/components/schemas/" + _escape(value)
+    by_name = "#/components/schemas/" + escape_token(value)
     return [(by_name, file), (by_name, root), (value, file)]
-
-
-def _enclosing(hoisted: Any, pointer: str) -> tuple[str, str] | None:
-    for outer_pointer, home in hoisted:
-        if pointer.startswith(outer_pointer + "/"):
-            return outer_pointer, home
-    return None
-
-
-def _taken_names(root: dict[str, Any]) -> dict[str, set[str]]:
-    components = root.get("components")
-    taken: dict[str, set[str]] = {section: set() for section in SECTION_KINDS}
-    if isinstance(components, dict):
-        for section, entries in components.items():
-            if section in taken and isinstance(entries, dict):
-                taken[section].update(entries)
-    return taken
-
-
-def _base_name(file: str, pointer: str) -> str:
-    tokens = split_pointer(pointer)
-    stem = os.path.splitext(os.path.basename(file))[0]
-    name = tokens[-1] if tokens else stem
-    if not _NAME_CHARS.sub("", name) or name.isdigit():
-        name = "_".join([stem, *tokens])
-    return _NAME_CHARS.sub("_", name)
-
-
-def _fresh(name: str, taken: set[str]) -> str:
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{name}_{number}"
-    return candidate
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _fragment(pointer: str) -> str:
-    return "#" + quote(pointer, safe=_FRAGMENT_SAFE)
 
 
 def _with_servers(document: dict[str, Any], servers: list[dict[str, Any]]) -> dict[str, Any]:
