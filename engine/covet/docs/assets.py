@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib import metadata
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -32,6 +33,7 @@ _SWAGGER_UI_FILES = (
     "favicon-16x16.png",
 )
 _REDOC_FILES = ("redoc.standalone.js",)
+_PACKAGE = "openapi-ui-bundles"
 
 SWAGGER_UI_INIT = b"""\
 "use strict";
@@ -88,6 +90,7 @@ def redoc_assets() -> Mapping[str, Asset]:
 
 
 def _package_files(folder: Path, names: tuple[str, ...]) -> dict[str, Asset]:
+    package_version = metadata.version(_PACKAGE)
     assets: dict[str, Asset] = {}
     for name in names:
         path = folder / name
@@ -98,7 +101,9 @@ def _package_files(folder: Path, names: tuple[str, ...]) -> dict[str, Asset]:
                 f"the docs pages need {path}, which is missing ({exc.strerror}); reinstall "
                 "openapi-ui-bundles, or turn the pages off in covet.yaml (docs: false)"
             ) from None
-        version = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+        # NOTE: the package's version, not the file's mtime, so that every machine running the
+        # same release sends the same ETag and ?v= (a package's files change only with it).
+        version = f"{package_version}-{stat.st_size:x}"
         assets[name] = Asset(name, _MEDIA_TYPES[os.path.splitext(name)[1]], version, path=str(path))
     return assets
 
