@@ -65,7 +65,12 @@ class HandlerChecker:
     ) -> None:
         """Record every binding problem of ``operation`` (bound as the app would bind it)."""
         explicit = override or operation.handler_ref
-        if not explicit and (not operation.operation_id or (module in self._broken)):
+        if explicit and _module_of(explicit):
+            where = {"file": operation.file, "pointer": operation.pointer}
+            line = doc.line_of(operation.file, operation.pointer)
+            if not self.import_module(_module_of(explicit), out, line=line, **where):
+                return
+        elif not operation.operation_id or module in self._broken:
             return  # NOTE: operation-id-missing / handler-import-failed already said why
         found = self._resolve(doc, operation, module, override, out)
         if found is None:
@@ -86,12 +91,6 @@ class HandlerChecker:
             return resolve_handler(operation, module, override)
         except BindingError as exc:
             out.add_error(exc, "handler-missing", doc=doc)
-        except Exception as exc:  # noqa: BLE001 - an x-covet-handler import runs user code
-            out.add(
-                "handler-import-failed",
-                f"handler of {operation.label!r} cannot be imported: {type(exc).__name__}: {exc}",
-                file=operation.file, pointer=operation.pointer, doc=doc,
-            )
         return None
 
     def _bind(
@@ -116,6 +115,12 @@ class HandlerChecker:
                 file=operation.file, pointer=operation.pointer, doc=doc,
             )
         return None
+
+
+def _module_of(ref: str) -> str:
+    """``"pkg.mod:func"`` (or ``"pkg.mod.func"``) -> ``"pkg.mod"``, as import_object splits it."""
+    module, sep, _ = ref.partition(":")
+    return module if sep else ref.rpartition(".")[0]
 
 
 def _check_reachable(

@@ -45,13 +45,20 @@ def load_for_lint(path: str, out: Collector) -> LoadedSpec | None:
         return None
     try:
         doc = load_spec(path, validate=False)
-    except RefResolutionError:
+    except SpecError as exc:
+        if not _in_referenced_part(exc, path):
+            out.add_error(exc, None if isinstance(exc, UnsupportedSpecError) else "spec-invalid")
+            return None
         partial = _load_tolerantly(path, out)
         return None if partial is None else LoadedSpec(partial, trusted=False)
-    except SpecError as exc:
-        out.add_error(exc, None if isinstance(exc, UnsupportedSpecError) else "spec-invalid")
-        return None
     return LoadedSpec(doc, trusted=_validate(doc, out))
+
+
+def _in_referenced_part(exc: SpecError, path: str) -> bool:
+    """A broken $ref, or a referenced file that does not parse: the rest can still be checked."""
+    if isinstance(exc, UnsupportedSpecError):
+        return False
+    return isinstance(exc, RefResolutionError) or exc.file not in (None, path)
 
 
 def _readable(path: str, out: Collector) -> bool:

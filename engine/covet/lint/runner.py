@@ -17,7 +17,8 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from covet.config import CovetConfig, load_config
-from covet.errors import ConfigError, RefResolutionError, SpecError
+from covet.errors import ConfigError, RefResolutionError, RouteConflictError, SpecError
+from covet.lint.builtin_routes import BuiltinRoute, builtin_routes, health_route
 from covet.lint.collector import Collector
 from covet.lint.examples import ExampleChecker
 from covet.lint.finding import Finding, sort_findings
@@ -83,23 +84,33 @@ def validate_config(
         return [_config_finding(exc, os.path.abspath(path))]
     config_file = str(Path(path).resolve())
     _extend_sys_path([*config.pythonpath, config.root])
-    run = _Run(providers, check_handlers=True)
+    run = _Run({*providers, *_provider_names(config)}, check_handlers=True)
+    overrides = {key: op.handler for key, op in config.operations.items()}
     for index, api in enumerate(config.apis):
         if api.handlers:
             run.import_handlers(api.handlers, config_file, f"/apis/{index}/handlers")
-        overrides = {key: op.handler for key, op in config.operations.items()}
         run.check_api(str(api.spec), prefix=api.prefix, module=api.handlers, overrides=overrides)
+        for route in builtin_routes(config, index):
+            run.add_builtin_route(route, config_file)
+    health = health_route(config)
+    if health is not None:
+        run.add_builtin_route(health, config_file)
     run.check_configured_operations(config, config_file)
     return sort_findings(run.out.findings)
 
 
 class _Run:
-    """State shared by every spec of one run: the router, operationIds, imported modules."""
+    """State shared by every spec of one run: the router, operationIds, imported modules.
+
+    NOTE: operationIds must be unique within one document. Across documents they may repeat
+    (v1 and v2 side by side usually share them); covet.yaml ``operations.<id>`` then applies
+    to each.
+    """
 
     def __init__(self, providers: Collection[str], *, check_handlers: bool) -> None:
         self.out = Collector()
         self.router = Router()
-        self.operation_ids: dict[str, tuple[str, str, str]] = {}
+        self.operation_ids: set[str] = set()
         self.handlers = HandlerChecker(providers) if check_handlers else None
 
     def import_handlers(
@@ -119,13 +130,18 @@ class _Run:
         compiler = SchemaCompiler(doc)
         schemes = security_schemes(doc)
         examples = ExampleChecker(doc, compiler, self.out)
+        ids: dict[str, OperationSite] = {}
         with self.out.guard(doc, trusted=trusted):
             check_security(doc, doc.root.get("security"), doc.path, "", schemes, self.out)
         with self.out.guard(doc, trusted=trusted):
             examples.check_components()
         for site in iter_sites(doc, self.out, trusted=trusted):
             with self.out.guard(doc, trusted=trusted):
-                self._check_ids_and_route(doc, site, prefix)
+                self._check_id(doc, site, ids)
+                self.router.add(
+                    prefix + site.template, site.method, site.label, file=site.file,
+                    pointer=site.pointer,
+                )
             with self.out.guard(doc, trusted=trusted):
                 examples.check_site(site)
             with self.out.guard(doc, trusted=trusted):
@@ -134,28 +150,25 @@ class _Run:
         with self.out.guard(doc, trusted=trusted):
             check_unused_schemas(doc, self.out)
 
-    def _check_ids_and_route(self, doc: SpecDocument, site: OperationSite, prefix: str) -> None:
-        operation_id = site.op.get("operationId")
-        if operation_id:
-            self._check_duplicate_id(doc, str(operation_id), site)
-        self.router.add(
-            prefix + site.template, site.method, site.label, file=site.file, pointer=site.pointer
-        )
-
-    def _check_duplicate_id(
-        self, doc: SpecDocument, operation_id: str, site: OperationSite
+    def _check_id(
+        self, doc: SpecDocument, site: OperationSite, ids: dict[str, OperationSite]
     ) -> None:
-        first = self.operation_ids.setdefault(
-            operation_id, (site.file, site.pointer, f"{site.method.upper()} {site.template}")
-        )
-        if first[:2] == (site.file, site.pointer):
+        """Record the operationId; a second use in the same document is a finding."""
+        operation_id = site.op.get("operationId")
+        if not operation_id:
             return
-        line = doc.line_of(*first[:2]) if first[0] in doc.files else _line_in(*first[:2])
-        where = f"{first[0]}:{line}" if line else f"{first[0]}#{first[1]}"
+        operation_id = str(operation_id)
+        self.operation_ids.add(operation_id)
+        first = ids.setdefault(operation_id, site)
+        if first is site:
+            return
+        line = doc.line_of(first.file, first.pointer)
+        where = _relative_location(first.file, first.pointer, line, site.file)
         self.out.add(
             "operation-id-duplicate",
             f"operationId {operation_id!r} of {site.method.upper()} {site.template} is already "
-            f"used by {first[2]} ({where}); give each operation its own operationId",
+            f"used by {first.method.upper()} {first.template} ({where}); give each operation "
+            "its own operationId",
             file=site.file, pointer=site.pointer + "/operationId", doc=doc,
         )
 
@@ -179,6 +192,17 @@ class _Run:
             override = overrides.get(operation.operation_id or "")
             self.handlers.check(doc, operation, module, override, self.out)
 
+    def add_builtin_route(self, route: BuiltinRoute, file: str) -> None:
+        """A docs or health route goes into the same router, in the order the app adds it."""
+        try:
+            self.router.add(route.path, "GET", route.pointer, file=file, pointer=route.pointer)
+        except RouteConflictError as exc:
+            self.out.add(
+                "route-conflict",
+                f"{exc.message} The built-in route comes from covet.yaml: {route.fix}",
+                file=file, pointer=route.pointer, line=_line_of_key(file, route.pointer),
+            )
+
     def check_configured_operations(self, config: CovetConfig, file: str) -> None:
         for operation_id in config.operations:
             if operation_id in self.operation_ids:
@@ -196,6 +220,30 @@ def _config_finding(exc: ConfigError, path: str) -> Finding:
     file = exc.file if exc.file and exc.file != "<config>" else path
     line = exc.line if exc.line is not None else _line_in(file, exc.pointer)
     return make_finding("config-invalid", exc.message, file=file, pointer=exc.pointer, line=line)
+
+
+def _relative_location(file: str, pointer: str, line: int | None, seen_from: str) -> str:
+    """``line 12`` in the same file, else ``other.yaml:12`` relative to ``seen_from``."""
+    if file == seen_from and line is not None:
+        return f"line {line}"
+    shown = os.path.relpath(file, os.path.dirname(seen_from))
+    return f"{shown}:{line}" if line is not None else f"{shown}#{pointer}"
+
+
+def _line_of_key(file: str, pointer: str) -> int | None:
+    """The line of ``pointer`` in covet.yaml, or of its closest written parent (defaults)."""
+    tokens = pointer.split("/")
+    while len(tokens) > 1:
+        line = _line_in(file, "/".join(tokens))
+        if line is not None:
+            return line
+        tokens.pop()
+    return None
+
+
+def _provider_names(config: CovetConfig) -> set[str]:
+    """What ``providers:`` in covet.yaml injects: the ``default`` database as ``db``."""
+    return {"db" if name == "default" else name for name in config.providers.database}
 
 
 def _line_in(file: str, pointer: str | None) -> int | None:

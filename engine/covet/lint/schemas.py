@@ -2,9 +2,10 @@
 
 Reachable means: from anything in the root document other than ``components`` (paths,
 webhooks...), following every ``$ref`` into any file (extensions included), plus
-``discriminator.mapping`` values (which name schemas without a ``$ref``). A schema used only by another unused schema, or only
-by an unused component response, is unused too. Only the root document's own
-``components.schemas`` are reported: a shared file may hold schemas for other documents.
+``discriminator.mapping`` values (which name schemas without a ``$ref``). A schema used only by
+another unused schema, or only by an unused component response, is unused too. Only the root
+document's own ``components.schemas`` are reported: a shared file may hold schemas for other
+documents.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _refs_under(node: Any, file: str, root: str) -> list[tuple[str, str]]:
             continue
         if isinstance(current.get("$ref"), str):
             found.append((current["$ref"], file))
-        found += [_mapping_ref(str(v), file, root) for v in _discriminator_mapping(current).values()]
+        mapping = _discriminator_mapping(current)
+        found += [_mapping_ref(str(value), file, root) for value in mapping.values()]
         stack.extend(current.values())
     return found
 
