@@ -87,18 +87,9 @@ def plan_stubs(spec: SpecDocument) -> StubPlan:
         if name is None:
             suggestion = suggest_operation_id(operation.method, operation.template, taken)
             taken.add(suggestion)
-            warnings.append(
-                f"{operation.method} {operation.template} has no operationId, so no handler can be "
-                f"bound to it; skipped. Add 'operationId: {suggestion}' to it (or x-covet-handler) "
-                "and generate again with --sync"
-            )
+            warnings.append(_unbindable(operation, suggestion))
         elif name in stubs:
-            first = stubs[name].label
-            second = _label(operation.operation_id, operation.method, operation.template)
-            warnings.append(
-                f"{first} and {second} both become the function {name!r}; skipped the second. "
-                "Give one of them another operationId"
-            )
+            warnings.append(_duplicate(stubs[name], operation))
         else:
             stubs[name] = _stub(spec, typer, operation, name)
     title = str((spec.root.get("info") or {}).get("title") or "this API")
@@ -117,6 +108,22 @@ def suggest_operation_id(method: str, template: str, taken: set[str] | frozenset
     while candidate in taken:
         candidate, number = f"{base}{number}", number + 1
     return candidate
+
+
+def _unbindable(operation: Operation, suggestion: str) -> str:
+    return (
+        f"{operation.method} {operation.template} has no operationId, so no handler can be bound "
+        f"to it; skipped. Add 'operationId: {suggestion}' to it (or x-covet-handler) and generate "
+        "again with --sync"
+    )
+
+
+def _duplicate(first: HandlerStub, operation: Operation) -> str:
+    second = _label(operation.operation_id, operation.method, operation.template)
+    return (
+        f"{first.label} and {second} both become the function {first.name!r}; skipped the second. "
+        "Give one of them another operationId"
+    )
 
 
 def _label(operation_id: str | None, method: str, template: str) -> str:
