@@ -137,3 +137,9 @@ def test_the_console_command_returns_the_status() -> None:
     )
     assert result.returncode == 1
     assert result.stdout.startswith("::error file=tests/fixtures/lint/routes.yaml,line=11,")
+
+
+def test_unwritable_output_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing-dir" / "report.json"
+    assert main(["validate", WARNINGS_ONLY, "--format", "json", "-o", str(target)]) == 2
+    assert f"cannot write {target}" in capsys.readouterr().err

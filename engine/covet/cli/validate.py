@@ -62,8 +62,13 @@ def _validate(args: argparse.Namespace) -> int:
     findings = _findings(args)
     report = format_findings(findings, args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as stream:
-            stream.write(report)
+        try:
+            with open(args.output, "w", encoding="utf-8") as stream:
+                stream.write(report)
+        except OSError as exc:
+            print(f"covet validate: error: cannot write {args.output}: {exc.strerror}",
+                  file=sys.stderr)
+            return EXIT_USAGE
     else:
         sys.stdout.write(report)
     _notes(args, time.perf_counter() - started)

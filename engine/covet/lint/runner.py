@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from covet.config import CovetConfig, load_config
@@ -99,6 +101,20 @@ def validate_config(
     return sort_findings(run.out.findings)
 
 
+@dataclass(frozen=True, slots=True)
+class _Mount:
+    """One api being checked: its document, how it is mounted, what its checks share."""
+
+    doc: SpecDocument
+    trusted: bool
+    prefix: str
+    module: str | None
+    overrides: Mapping[str, str | None]
+    compiler: SchemaCompiler
+    schemes: frozenset[str]
+    ids: dict[str, OperationSite] = field(default_factory=dict)
+
+
 class _Run:
     """State shared by every spec of one run: the router, operationIds, imported modules.
 
@@ -123,74 +139,66 @@ class _Run:
     def check_api(
         self, path: str, *, prefix: str, module: str | None, overrides: Mapping[str, str | None]
     ) -> None:
+        """Every check of one mounted spec; its routes join the run's router."""
         loaded = load_for_lint(path, self.out)
         if loaded is None:
             return
-        doc, trusted = loaded.doc, loaded.trusted
-        compiler = SchemaCompiler(doc)
-        schemes = security_schemes(doc)
-        examples = ExampleChecker(doc, compiler, self.out)
-        ids: dict[str, OperationSite] = {}
-        with self.out.guard(doc, trusted=trusted):
-            check_security(doc, doc.root.get("security"), doc.path, "", schemes, self.out)
-        with self.out.guard(doc, trusted=trusted):
+        doc = loaded.doc
+        mount = _Mount(doc, loaded.trusted, prefix, module, overrides, SchemaCompiler(doc),
+                       security_schemes(doc))
+        examples = ExampleChecker(doc, mount.compiler, self.out)
+        with self._guard(mount):
+            check_security(doc, doc.root.get("security"), doc.path, "", mount.schemes, self.out)
+        with self._guard(mount):
             examples.check_components()
-        for site in iter_sites(doc, self.out, trusted=trusted):
-            with self.out.guard(doc, trusted=trusted):
-                self._check_id(doc, site, ids)
+        for site in iter_sites(doc, self.out, trusted=mount.trusted):
+            with self._guard(mount):
+                self._check_id(mount, site)
                 self.router.add(
                     prefix + site.template, site.method, site.label, file=site.file,
                     pointer=site.pointer,
                 )
-            with self.out.guard(doc, trusted=trusted):
+            with self._guard(mount):
                 examples.check_site(site)
-            with self.out.guard(doc, trusted=trusted):
-                if check_operation(doc, site, schemes, self.out):
-                    self._compile_and_bind(doc, compiler, site, prefix, module, overrides, trusted)
-        with self.out.guard(doc, trusted=trusted):
+            with self._guard(mount):
+                if check_operation(doc, site, mount.schemes, self.out):
+                    self._compile_and_bind(mount, site)
+        with self._guard(mount):
             check_unused_schemas(doc, self.out)
 
-    def _check_id(
-        self, doc: SpecDocument, site: OperationSite, ids: dict[str, OperationSite]
-    ) -> None:
+    def _guard(self, mount: _Mount) -> AbstractContextManager[None]:
+        return self.out.guard(mount.doc, trusted=mount.trusted)
+
+    def _check_id(self, mount: _Mount, site: OperationSite) -> None:
         """Record the operationId; a second use in the same document is a finding."""
         operation_id = site.op.get("operationId")
         if not operation_id:
             return
         operation_id = str(operation_id)
         self.operation_ids.add(operation_id)
-        first = ids.setdefault(operation_id, site)
+        first = mount.ids.setdefault(operation_id, site)
         if first is site:
             return
-        line = doc.line_of(first.file, first.pointer)
+        line = mount.doc.line_of(first.file, first.pointer)
         where = _relative_location(first.file, first.pointer, line, site.file)
         self.out.add(
             "operation-id-duplicate",
             f"operationId {operation_id!r} of {site.method.upper()} {site.template} is already "
             f"used by {first.method.upper()} {first.template} ({where}); give each operation "
             "its own operationId",
-            file=site.file, pointer=site.pointer + "/operationId", doc=doc,
+            file=site.file, pointer=site.pointer + "/operationId", doc=mount.doc,
         )
 
-    def _compile_and_bind(
-        self,
-        doc: SpecDocument,
-        compiler: SchemaCompiler,
-        site: OperationSite,
-        prefix: str,
-        module: str | None,
-        overrides: Mapping[str, str | None],
-        trusted: bool,
-    ) -> None:
+    def _compile_and_bind(self, mount: _Mount, site: OperationSite) -> None:
         try:
-            operation = compile_site(doc, compiler, site, prefix)
+            operation = compile_site(mount.doc, mount.compiler, site, mount.prefix)
         except RefResolutionError as exc:
-            if trusted:  # NOTE: otherwise every broken $ref was reported while loading
-                self.out.add_error(exc, doc=doc)
+            if mount.trusted:  # NOTE: otherwise every broken $ref was reported while loading
+                self.out.add_error(exc, doc=mount.doc)
             return
         if self.handlers is not None:
-            override = overrides.get(operation.operation_id or "")
-            self.handlers.check(doc, operation, module, override, self.out)
+            override = mount.overrides.get(operation.operation_id or "")
+            self.handlers.check(mount.doc, operation, mount.module, override, self.out)
 
     def add_builtin_route(self, route: BuiltinRoute, file: str) -> None:
         """A docs or health route goes into the same router, in the order the app adds it."""
