@@ -19,7 +19,8 @@ from covet.spec._refs import iter_refs
 from covet.testing import TestClient, TestResponse
 from tests.conftest import SHOP_HANDLERS, SHOP_SPEC
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPOSITORY = Path(__file__).resolve().parents[2]
+FIXTURES = REPOSITORY / "tests" / "fixtures"
 PETS_SPEC = FIXTURES / "specs" / "bundle" / "openapi.yaml"
 PETS_HANDLERS = "tests.fixtures.handlers.pets"
 DOCS_PATHS = (
@@ -35,7 +36,9 @@ DOCS_PATHS = (
 def app_with(*apis: dict[str, Any]) -> CovetApp:
     """An app mounting ``apis`` (covet.yaml ``apis`` entries; the shop spec by default)."""
     entries = [{"spec": str(SHOP_SPEC), "handlers": SHOP_HANDLERS, **api} for api in apis or ({},)]
-    return CovetApp(config_from_mapping({"apis": entries}, base_dir=FIXTURES))
+    # NOTE: the repository root as the config's root: it goes on sys.path, and tests/fixtures
+    # there would shadow the reference app's top-level ``handlers`` package for later tests.
+    return CovetApp(config_from_mapping({"apis": entries}, base_dir=REPOSITORY))
 
 
 def get(app: CovetApp, path: str, **kwargs: Any) -> TestResponse:
