@@ -15,8 +15,8 @@ from covet.spec import SpecDocument
 from covet.spec.compiler import (  # NOTE: the private two are compile_operations' own steps
     HTTP_METHODS,
     Operation,
-    _check_template,
-    _compile_operation,
+    check_path_template,
+    compile_operation,
     escape_pointer,
 )
 from covet.validation import SchemaCompiler
@@ -55,7 +55,7 @@ def iter_sites(doc: SpecDocument, out: Collector, *, trusted: bool) -> Iterator[
         found: tuple[Any, str, str] | None = None
         pointer = "/paths/" + escape_pointer(template)
         with out.guard(doc, trusted=trusted):
-            _check_template(template, doc.path, pointer)
+            check_path_template(template, doc.path, pointer)
             found = doc.deref(item, doc.path, pointer)
         if found is None or not isinstance(found[0], Mapping):
             continue
@@ -90,7 +90,7 @@ def compile_site(
     Raises:
         SpecError: what the app would refuse to start with.
     """
-    return _compile_operation(
+    return compile_operation(
         doc, compiler, site.template, prefix, site.method, site.path_item, site.item_file,
-        site.item_pointer, False,
+        site.item_pointer,
     )

@@ -28,6 +28,8 @@ __all__ = [
     "Operation",
     "RequestBodySpec",
     "ResponseSpec",
+    "check_path_template",
+    "compile_operation",
     "compile_operations",
     "escape_pointer",
 ]
@@ -119,7 +121,7 @@ def compile_operations(
         if str(template).startswith("x-"):
             continue
         pointer = "/paths/" + escape_pointer(str(template))
-        _check_template(str(template), spec.path, pointer)
+        check_path_template(str(template), spec.path, pointer)
         path_item, item_file, item_pointer = spec.deref(item, spec.path, pointer)
         if not isinstance(path_item, Mapping):
             raise SpecError("a Path Item must be a mapping", file=item_file, pointer=item_pointer)
@@ -127,15 +129,16 @@ def compile_operations(
             if method not in path_item:
                 continue
             operations.append(
-                _compile_operation(
+                compile_operation(
                     spec, compiler, str(template), prefix, method, path_item, item_file,
-                    item_pointer, validate_responses,
+                    item_pointer, validate_responses=validate_responses,
                 )
             )
     return operations
 
 
-def _check_template(template: str, file: str, pointer: str) -> None:
+def check_path_template(template: str, file: str, pointer: str) -> None:
+    """Refuse a ``paths`` key that is not a routable URL path, with its location."""
     if not template.startswith("/"):
         raise SpecError(f"path {template!r} must start with '/'", file=file, pointer=pointer)
     if "#" in template or "?" in template:
@@ -147,7 +150,7 @@ def _check_template(template: str, file: str, pointer: str) -> None:
         )
 
 
-def _compile_operation(
+def compile_operation(
     spec: Any,
     compiler: SchemaCompiler,
     template: str,
@@ -156,8 +159,14 @@ def _compile_operation(
     path_item: Mapping[str, Any],
     item_file: str,
     item_pointer: str,
-    validate_responses: bool,
+    *,
+    validate_responses: bool = False,
 ) -> Operation:
+    """One operation of a (dereferenced) path item, compiled as the app serves it.
+
+    Raises:
+        SpecError: what the app would refuse to start with, located.
+    """
     op_pointer = f"{item_pointer}/{method}"
     op, op_file, op_pointer = spec.deref(path_item[method], item_file, op_pointer)
     if not isinstance(op, Mapping):
