@@ -252,3 +252,10 @@ def test_spec_route_on_a_docs_path_stops_the_app_at_startup(tmp_path: Path) -> N
 def test_all_off_adds_no_routes() -> None:
     off = DocsConfig(openapi_json=None, openapi_yaml=None, swagger_ui=None, redoc=None)
     assert docs_routes(load_spec(SHOP_SPEC), "", off) == []
+
+
+def test_served_document_drops_covet_extensions() -> None:
+    from covet.docs.routes import without_covet_extensions
+
+    document = {"paths": {"/a": {"get": {"x-covet-handler": "pkg.mod:fn", "x-other": 1, "tags": [{"x-covet-x": 2}]}}}}
+    assert without_covet_extensions(document) == {"paths": {"/a": {"get": {"x-other": 1, "tags": [{}]}}}}

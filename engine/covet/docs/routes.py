@@ -13,7 +13,7 @@ Paths come from ``ApiConfig.docs``; a route that clashes with a spec route is a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +51,7 @@ def docs_routes(spec: SpecDocument, prefix: str, config: DocsConfig) -> list[Doc
     paths = (config.openapi_json, config.openapi_yaml, config.swagger_ui, config.redoc)
     if all(path is None for path in paths):
         return []
-    bundle = bundle_spec(spec, prefix=prefix)
+    bundle = without_covet_extensions(bundle_spec(spec, prefix=prefix))
     routes: list[DocsRoute] = []
     if config.openapi_json is not None:
         body = encode_json(bundle)
@@ -59,9 +59,11 @@ def docs_routes(spec: SpecDocument, prefix: str, config: DocsConfig) -> list[Doc
             _document(prefix, config.openapi_json, body, "application/json", "openapi_json")
         )
     if config.openapi_yaml is not None:
-        body = encode_yaml(bundle)
         routes.append(
-            _document(prefix, config.openapi_yaml, body, "application/yaml", "openapi_yaml")
+            _document(
+                prefix, config.openapi_yaml, lambda: encode_yaml(bundle), "application/yaml",
+                "openapi_yaml",
+            )
         )
     spec_url = routes[0].path if routes else ""
     title = _title(bundle)
@@ -99,11 +101,22 @@ def add_docs_routes(
     return routes
 
 
+def without_covet_extensions(node: Any) -> Any:
+    """The document clients see: ``x-covet-*`` keys (handler modules, policies) removed."""
+    if isinstance(node, dict):
+        return {k: without_covet_extensions(v) for k, v in node.items() if not str(k).startswith("x-covet-")}
+    if isinstance(node, list):
+        return [without_covet_extensions(v) for v in node]
+    return node
+
+
 def _full_path(prefix: str, path: str) -> str:
     return f"{prefix}/{path}" if path else (prefix or "/")
 
 
-def _document(prefix: str, path: str, body: bytes, media_type: str, key: str) -> DocsRoute:
+def _document(
+    prefix: str, path: str, body: bytes | Callable[[], bytes], media_type: str, key: str
+) -> DocsRoute:
     full = _full_path(prefix, path)
     return DocsRoute(full, DocumentEndpoint(body, media_type, label=f"GET {full}"), key)
 
