@@ -15,7 +15,7 @@ def test_routes_prints_the_compiled_table(capsys: pytest.CaptureFixture[str]) ->
     assert main(["routes", "-c", str(ROOT / "specs" / "covet.yaml")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["METHOD", "PATH", "OPERATION", "HANDLER"]
-    assert any(line.split() == ["GET", "/users/{user_id}/posts/{post_id}", "getUserPost",
+    assert any(line.split() == ["GET", "/v1/users/{user_id}/posts/{post_id}", "getUserPost",
                                 "handlers.blog:get_user_post"] for line in out)
 
 

@@ -28,4 +28,5 @@ def health_handler(providers: Sequence[Provider]) -> Callable[[], Coroutine[Any,
         body = {"status": status, "checks": [dataclasses.asdict(r) for r in reports]}
         return JSONResponse(body, 503 if required_down else 200)
 
+    health.__qualname__ = "health"  # ``covet routes`` shows covet.health:health
     return health

@@ -71,8 +71,8 @@ def docs_server(browser: str) -> Iterator[Server]:
 @pytest.mark.parametrize(
     ("page", "files"),
     [
-        ("/docs", ("/docs/static/swagger-ui-bundle.js", "/docs/static/covet-swagger-ui.js")),
-        ("/redoc", ("/redoc/static/redoc.standalone.js",)),
+        ("/v1/docs", ("/v1/docs/static/swagger-ui-bundle.js", "/v1/docs/static/covet-swagger-ui.js")),
+        ("/v1/redoc", ("/v1/redoc/static/redoc.standalone.js",)),
     ],
 )
 def test_page_renders_the_operations_from_files_the_app_serves(
@@ -82,5 +82,5 @@ def test_page_renders_the_operations_from_files_the_app_serves(
     missing = [marker for marker in MARKERS if marker not in dom]
     assert not missing, f"{page} rendered without {missing}:\n{dom[:2000]}"
     log = docs_server.output()
-    for path in (*files, "/openapi.json"):
+    for path in (*files, "/v1/openapi.json"):
         assert f'"GET {path}' in log, f"{path} was not requested from the app"
