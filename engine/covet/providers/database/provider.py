@@ -1,0 +1,134 @@
+"""The database :class:`~covet.providers.Provider`: an ``AsyncSession`` per handler parameter.
+
+``providers.database.default`` is injected as ``db``; every other database under its own name::
+
+    async def report(db: AsyncSession, analytics: AsyncSession) -> dict: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import types
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import exc as sa_exc
+
+from covet.config import DatabaseConfig
+from covet.errors import ConfigError, ProviderError, UsageError
+from covet.providers.base import HealthReport
+from covet.providers.database._errors import DatabaseUnavailableError, describe_failure
+from covet.providers.database._scope import DatabaseScope
+from covet.providers.database.manager import DatabaseManager
+from covet.request import Request
+
+__all__ = ["DatabaseProvider"]
+
+DEFAULT_PARAMETER = "db"
+_DRIVER_MODULES = ("sqlalchemy", "asyncpg", "asyncmy", "aiomysql", "aiosqlite", "pymysql")
+
+
+class DatabaseProvider:
+    """Sessions on the configured databases, one per request and parameter.
+
+    Args:
+        databases: name -> settings (``CovetConfig.providers.database``).
+
+    Example:
+        >>> provider = DatabaseProvider({"default": DatabaseConfig()})
+        >>> await provider.open()                      # lifespan startup
+        >>> scope = provider.begin("db", request)      # per request
+        >>> session = await scope.enter()              # injected as ``db``
+        >>> await scope.exit(ok=True)                  # commit, release
+        >>> await provider.close()                     # lifespan shutdown
+    """
+
+    def __init__(self, databases: Mapping[str, DatabaseConfig]) -> None:
+        self.manager = DatabaseManager(databases)
+        self._databases = _parameter_names(databases)
+        self.names: Sequence[str] = tuple(self._databases)
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def database_for(self, name: str) -> str:
+        """The database behind handler parameter ``name`` (``db`` -> ``default``)."""
+        database = self._databases.get(name)
+        if database is None:
+            raise UsageError(f"no database is injected as {name!r}; known: {', '.join(self.names)}")
+        return database
+
+    async def open(self) -> None:
+        """Create the engines and check each database once (see :class:`DatabaseManager`)."""
+        await self.manager.open()
+
+    async def close(self) -> None:
+        """Let sessions still finishing return their connections, then dispose the engines."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+        await self.manager.close()
+
+    def begin(self, name: str, request: Request | None = None) -> DatabaseScope:
+        """The scope of parameter ``name`` for one request; ``enter()`` gives the session."""
+        database = self.database_for(name)
+        return DatabaseScope(
+            database,
+            self.manager.sessionmaker(database),
+            self.manager.configs[database],
+            self._pending,
+        )
+
+    async def health(self) -> list[HealthReport]:
+        """``SELECT 1`` on every database, with latency, within each one's connect_timeout."""
+        return await self.manager.health()
+
+    def translate(self, error: BaseException) -> ProviderError | None:
+        """``error`` as the ProviderError clients should see (a 503), or ``None`` if it is not
+        a database being unavailable.
+
+        The endpoint calls this on an exception escaping a handler that took a session: most
+        failures already arrive as :class:`DatabaseUnavailableError`; this also catches the ones
+        raised outside SQLAlchemy's error hook (a pool timeout after an explicit commit, a
+        driver's client-side timeout). Exceptions that did not come out of SQLAlchemy or a
+        database driver are never translated.
+        """
+        if isinstance(error, ProviderError):
+            return error
+        if not _raised_by_database(error):
+            return None
+        reason = describe_failure(error)
+        if reason is None:
+            return None
+        database = self.manager.names[0] if len(self.manager.names) == 1 else None
+        return DatabaseUnavailableError(database, reason)
+
+
+def _parameter_names(databases: Mapping[str, DatabaseConfig]) -> dict[str, str]:
+    """Handler parameter -> database name; ``default`` is ``db``."""
+    parameters: dict[str, str] = {}
+    for database in databases:
+        parameter = DEFAULT_PARAMETER if database == "default" else database
+        pointer = f"/providers/database/{database}"
+        if not parameter.isidentifier():
+            raise ConfigError(
+                f"database name {database!r} is injected as a handler parameter, so it must be "
+                "a Python identifier (letters, digits, underscores), e.g. 'analytics'",
+                pointer=pointer,
+            )
+        if parameter in parameters:
+            raise ConfigError(
+                f"database {database!r} and {parameters[parameter]!r} would both be injected as "
+                f"{parameter!r}; rename {database!r}",
+                pointer=pointer,
+            )
+        parameters[parameter] = database
+    return parameters
+
+
+def _raised_by_database(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.SQLAlchemyError):
+        return True
+    traceback: types.TracebackType | None = error.__traceback__
+    while traceback is not None:
+        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith(_DRIVER_MODULES):
+            return True
+        traceback = traceback.tb_next
+    return False
