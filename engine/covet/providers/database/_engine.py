@@ -145,7 +145,7 @@ def _install_listeners(engine: AsyncEngine, name: str, url: URL, config: Databas
 class _ErrorTranslator:
     """``handle_error`` hook: unavailability becomes ``DatabaseUnavailableError(name)``."""
 
-    __slots__ = ("database",)
+    __slots__ = ("__weakref__", "database")  # SQLAlchemy holds listeners by weak reference
 
     def __init__(self, database: str) -> None:
         self.database = database
@@ -160,7 +160,7 @@ class _ErrorTranslator:
 class _SqlitePragmas:
     """Foreign keys enforced as on the other backends; WAL so readers never block the writer."""
 
-    __slots__ = ("wal",)
+    __slots__ = ("__weakref__", "wal")
 
     def __init__(self, *, wal: bool) -> None:
         self.wal = wal
@@ -178,7 +178,7 @@ class _SqlitePragmas:
 class _MysqlStatementTimeout:
     """Per-session statement limit: MariaDB ``max_statement_time`` (s), MySQL's in ms."""
 
-    __slots__ = ("seconds",)
+    __slots__ = ("__weakref__", "seconds")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds

@@ -11,15 +11,14 @@ still goes back.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from covet.config import DatabaseConfig
 from covet.errors import UsageError
+from covet.providers.database._background import Background, DeadlineExceeded
 from covet.providers.database._errors import DatabaseUnavailableError, translate_error
 
 __all__ = ["DatabaseScope"]
@@ -30,19 +29,19 @@ logger = logging.getLogger("covet.providers.database")
 class DatabaseScope:
     """The session behind one handler parameter (``db``, ``analytics``...) for one request."""
 
-    __slots__ = ("_config", "_database", "_maker", "_pending", "session")
+    __slots__ = ("_background", "_config", "_database", "_maker", "session")
 
     def __init__(
         self,
         database: str,
         maker: async_sessionmaker[AsyncSession],
         config: DatabaseConfig,
-        pending: set[asyncio.Task[None]],
+        background: Background,
     ) -> None:
         self._database = database
         self._maker = maker
         self._config = config
-        self._pending = pending
+        self._background = background
         self.session: AsyncSession | None = None
 
     async def enter(self) -> AsyncSession:
@@ -56,13 +55,17 @@ class DatabaseScope:
             raise UsageError("a DatabaseScope is entered once per request")
         session = self._maker()
         budget = self._config.pool_timeout + self._config.connect_timeout
-        timer = asyncio.timeout(budget)
+        # PERF: the checkout runs in a task of its own (some 20 us) so the deadline is sharp.
         try:
-            async with timer:
-                await session.connection()
-        except BaseException as exc:
-            await self._in_background(_discard(session))
-            unavailable = self._unavailable(exc, budget if timer.expired() else None)
+            await self._background.within(
+                budget, _begin(session), functools.partial(_discard, session)
+            )
+        except DeadlineExceeded as exc:
+            reason = f"no connection within {budget:g} s"
+            raise DatabaseUnavailableError(self._database, reason) from exc
+        except Exception as exc:
+            await self._background.shielded(_discard(session))
+            unavailable = translate_error(exc, self._database, connecting=True)
             if unavailable is None:
                 raise
             raise unavailable from exc
@@ -77,64 +80,58 @@ class DatabaseScope:
             asyncio.CancelledError: the caller was cancelled; the release goes on regardless.
         """
         session, self.session = self.session, None
-        if session is None:
-            return
-        await self._in_background(self._finish(session, ok))
-
-    async def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        """Await ``work`` in a task of its own that cancelling the caller does not stop."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._pending.add(task)  # a strong reference until done; close() waits for these
-        task.add_done_callback(self._pending.discard)
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            task.add_done_callback(_log_orphan_failure)
-            raise
+        if session is not None:
+            await self._background.shielded(self._finish(session, ok))
 
     async def _finish(self, session: AsyncSession, ok: bool) -> None:
-        try:
-            if ok and session.in_transaction():
-                await self._commit(session)
-            elif not ok:
-                await self._rollback(session)
-        finally:
-            await session.close()
+        if not ok:
+            await self._rollback(session)
+        elif session.in_transaction():
+            await self._commit(session)
+        else:
+            await session.close()  # the handler committed or closed it already
 
     async def _commit(self, session: AsyncSession) -> None:
         statement = self._config.statement_timeout
-        limit = None if statement is None else statement + self._config.connect_timeout
         try:
-            async with asyncio.timeout(limit):
+            if statement is None:
                 await session.commit()
+            else:
+                limit = statement + self._config.connect_timeout
+                cleanup = functools.partial(_discard, session)
+                await self._background.within(limit, session.commit(), cleanup)
+        except DeadlineExceeded as exc:
+            reason = "the commit got no answer; its outcome is unknown"
+            raise DatabaseUnavailableError(self._database, reason) from exc
         except Exception as exc:
-            await _discard(session)
             unavailable = translate_error(exc, self._database)
-            if isinstance(exc, TimeoutError):
-                unavailable = DatabaseUnavailableError(self._database, "commit timed out")
+            await (_discard(session) if unavailable else session.close())
             if unavailable is None:
                 raise
             raise unavailable from exc
+        await session.close()
 
     async def _rollback(self, session: AsyncSession) -> None:
         # NOTE: a connection whose query was cancelled mid-flight may not answer a ROLLBACK
-        # (MySQL drivers wait for the abandoned result); bound it, then drop the connection.
+        # (MySQL drivers wait for the abandoned result): past connect_timeout, drop it.
+        cleanup = functools.partial(_discard, session)
         try:
-            async with asyncio.timeout(self._config.connect_timeout):
-                await session.rollback()
+            await self._background.within(
+                self._config.connect_timeout, _rollback_and_close(session), cleanup
+            )
         except Exception as exc:  # noqa: BLE001 - whatever failed, the connection is in doubt
             logger.info("database %r: rollback failed (%r); connection dropped", self._database, exc)
-            await _discard(session)
+            if not isinstance(exc, DeadlineExceeded):
+                await _discard(session)
 
-    def _unavailable(
-        self, error: BaseException, expired_budget: float | None
-    ) -> DatabaseUnavailableError | None:
-        if expired_budget is not None:
-            reason = f"no connection within {expired_budget:g} s"
-            return DatabaseUnavailableError(self._database, reason)
-        if not isinstance(error, Exception):
-            return None  # cancellation and exits pass through untouched
-        return translate_error(error, self._database, connecting=True)
+
+async def _begin(session: AsyncSession) -> None:
+    await session.connection()
+
+
+async def _rollback_and_close(session: AsyncSession) -> None:
+    await session.rollback()
+    await session.close()
 
 
 async def _discard(session: AsyncSession) -> None:
@@ -143,11 +140,3 @@ async def _discard(session: AsyncSession) -> None:
         await session.invalidate()
     except Exception as exc:  # noqa: BLE001 - best effort on a connection already broken
         logger.debug("discarding a database session failed: %r", exc)
-
-
-def _log_orphan_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.warning(
-            "finishing a database session after the request was cancelled failed: %r",
-            task.exception(),
-        )

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from covet.config import DatabaseConfig
 from covet.errors import UsageError
 from covet.providers.base import HealthReport
+from covet.providers.database._background import Background, DeadlineExceeded
 from covet.providers.database._engine import build_engine
 from covet.providers.database._errors import DatabaseUnavailableError, translate_error
 
@@ -51,6 +52,8 @@ class DatabaseManager:
         self._engines: dict[str, AsyncEngine] = {}
         self._makers: dict[str, async_sessionmaker[AsyncSession]] = {}
         self._open = False
+        self.background = Background()
+        """Sessions still finishing after their request stopped waiting; drained at close."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -84,7 +87,10 @@ class DatabaseManager:
         await asyncio.gather(*(self._check_at_startup(name) for name in engines))
 
     async def close(self) -> None:
-        """Dispose every engine (closing pooled connections); safe to call twice."""
+        """Let sessions still finishing return their connections (a bounded wait), then dispose
+        every engine, closing pooled connections. Safe to call twice."""
+        budgets = [c.pool_timeout + c.connect_timeout for c in self.configs.values()]
+        await self.background.drain(max(budgets, default=0.0))
         engines, self._engines, self._makers = self._engines, {}, {}
         self._open = False
         results = await asyncio.gather(
@@ -115,10 +121,8 @@ class DatabaseManager:
         start = time.perf_counter()
         error: str | None = None
         try:
-            async with asyncio.timeout(config.connect_timeout):
-                async with engine.connect() as connection:
-                    await connection.execute(_PING)
-        except TimeoutError:
+            await self.background.within(config.connect_timeout, _select_one(engine), _nothing)
+        except DeadlineExceeded:
             limit = f"no answer within {config.connect_timeout:g} s"
             error = str(DatabaseUnavailableError(name, limit))
         except Exception as exc:  # noqa: BLE001 - a health check reports, it never raises
@@ -151,3 +155,12 @@ class DatabaseManager:
             known = ", ".join(self.configs) or "none"
             return UsageError(f"no database named {name!r} is configured (configured: {known})")
         return UsageError(f"database {name!r} is not open; call open() at startup first")
+
+
+async def _select_one(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(_PING)
+
+
+async def _nothing() -> None:
+    return None

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import types
 from collections.abc import Mapping, Sequence
 
@@ -46,7 +45,6 @@ class DatabaseProvider:
         self.manager = DatabaseManager(databases)
         self._databases = _parameter_names(databases)
         self.names: Sequence[str] = tuple(self._databases)
-        self._pending: set[asyncio.Task[None]] = set()
 
     def database_for(self, name: str) -> str:
         """The database behind handler parameter ``name`` (``db`` -> ``default``)."""
@@ -61,8 +59,6 @@ class DatabaseProvider:
 
     async def close(self) -> None:
         """Let sessions still finishing return their connections, then dispose the engines."""
-        if self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
         await self.manager.close()
 
     def begin(self, name: str, request: Request | None = None) -> DatabaseScope:
@@ -72,7 +68,7 @@ class DatabaseProvider:
             database,
             self.manager.sessionmaker(database),
             self.manager.configs[database],
-            self._pending,
+            self.manager.background,
         )
 
     async def health(self) -> list[HealthReport]:

@@ -1,0 +1,129 @@
+"""Engines from config: URLs, driver timeouts, statement timeouts, SQLite's pool and pragmas."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from covet.config import DatabaseConfig
+from covet.errors import ConfigError
+from covet.providers.database import DatabaseUnavailableError
+from covet.providers.database._engine import (
+    build_engine,
+    connect_args,
+    database_url,
+    is_sqlite_memory,
+)
+from tests.providers.backends import Backend, backend, opened, pool_of
+
+
+@pytest.mark.parametrize(
+    ("raw", "driver"),
+    [
+        ("postgresql://u@h/db", "postgresql+asyncpg"),
+        ("postgres://u@h/db", "postgresql+asyncpg"),
+        ("mysql://u@h/db", "mysql+asyncmy"),
+        ("mariadb://u@h/db", "mariadb+asyncmy"),
+        ("sqlite:///x.db", "sqlite+aiosqlite"),
+        ("mysql+aiomysql://u@h/db", "mysql+aiomysql"),
+    ],
+)
+def test_url_without_a_driver_gets_the_async_one(raw: str, driver: str) -> None:
+    assert database_url("default", raw).drivername == driver
+
+
+def test_unparseable_url_is_a_config_error_naming_the_database() -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_engine("analytics", DatabaseConfig(url="not a url"))
+    assert "providers.database.analytics.url" in str(caught.value)
+    assert caught.value.pointer == "/providers/database/analytics/url"
+
+
+def test_sync_driver_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="async driver"):
+        build_engine("default", DatabaseConfig(url="sqlite+pysqlite:///x.db"))
+
+
+def test_missing_driver_is_a_config_error_saying_what_to_install() -> None:
+    with pytest.raises(ConfigError, match="pip install"):
+        build_engine("default", DatabaseConfig(url="postgresql+psycopg2://u@h/db"))
+
+
+def test_driver_timeouts_are_passed_in_each_drivers_terms() -> None:
+    config = DatabaseConfig(connect_timeout=2, statement_timeout=1.5)
+    pg = connect_args(database_url("d", "postgresql://u@h/db"), config)
+    assert pg == {
+        "timeout": 2,
+        "server_settings": {"statement_timeout": "1500"},
+        "command_timeout": 3.5,
+    }
+    assert connect_args(database_url("d", "mysql://u@h/db"), config) == {
+        "connect_timeout": 2,
+        "read_timeout": 3.5,
+    }
+    assert connect_args(database_url("d", "mysql+aiomysql://u@h/db"), config) == {
+        "connect_timeout": 2,
+    }
+    assert connect_args(database_url("d", "sqlite:///x.db"), config) == {"timeout": 2}
+
+
+def test_no_statement_timeout_means_no_client_side_limit_either() -> None:
+    args = connect_args(database_url("d", "postgresql://u@h/db"), DatabaseConfig())
+    assert args == {"timeout": 5.0}
+
+
+@pytest.mark.parametrize(
+    "raw", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"]
+)
+def test_sqlite_memory_urls_are_recognised(raw: str) -> None:
+    assert is_sqlite_memory(database_url("d", raw))
+
+
+async def test_sqlite_memory_database_lives_in_its_one_connection() -> None:
+    async with opened(DatabaseConfig(url="sqlite+aiosqlite://", pool_size=10)) as provider:
+        pool = pool_of(provider)
+        assert pool.size() == 1
+        for statement in ("CREATE TABLE t (x INTEGER)", "INSERT INTO t VALUES (7)"):
+            scope = provider.begin("db")
+            await (await scope.enter()).execute(text(statement))
+            await scope.exit(ok=True)
+        scope = provider.begin("db")
+        assert (await (await scope.enter()).execute(text("SELECT x FROM t"))).scalar_one() == 7
+        await scope.exit(ok=True)
+
+
+async def test_sqlite_file_uses_wal_and_enforces_foreign_keys(tmp_path: Path) -> None:
+    async with (
+        opened(backend("sqlite", tmp_path).config()) as provider,
+        provider.manager.engine("default").connect() as connection,
+    ):
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+        assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+
+
+async def test_statement_timeout_is_set_on_every_session(server_backend: Backend) -> None:
+    show = {
+        "postgresql": "SHOW statement_timeout",
+        "mariadb": "SELECT @@max_statement_time",
+    }[server_backend.name]
+    async with (
+        opened(server_backend.config(statement_timeout=0.5)) as provider,
+        provider.manager.engine("default").connect() as connection,
+    ):
+        value = (await connection.execute(text(show))).scalar_one()
+    assert str(value) in ("500ms", "0.5", "0.500000")
+
+
+async def test_statement_over_the_timeout_is_a_provider_error(server_backend: Backend) -> None:
+    sleep = {"postgresql": "SELECT pg_sleep(5)", "mariadb": "SELECT SLEEP(5)"}[server_backend.name]
+    async with opened(server_backend.config(statement_timeout=0.5)) as provider:
+        scope = provider.begin("db")
+        session = await scope.enter()
+        start = time.perf_counter()
+        with pytest.raises(DatabaseUnavailableError, match="statement timed out"):
+            await session.execute(text(sleep))
+        assert time.perf_counter() - start < 3
+        await scope.exit(ok=False)

@@ -1,0 +1,107 @@
+"""Outage and recovery against the real servers, cut off through a TCP proxy the test owns.
+
+While the database is unreachable a request that needs it gets ``ProviderError`` (a 503) within
+the configured timeouts, never a hang; once it is back the next request succeeds on the same,
+still open provider.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy import text
+
+from covet.errors import ProviderError
+from covet.providers.database import DatabaseProvider, DatabaseUnavailableError
+from tests.providers.backends import Backend, opened, pool_of
+from tests.providers.tcp_proxy import TcpProxy
+
+FAST = {"connect_timeout": 1.0, "pool_timeout": 1.0, "pool_size": 2, "max_overflow": 0}
+WITHIN = 3.0  # seconds: pool_timeout + connect_timeout, plus slack
+
+
+@asynccontextmanager
+async def behind_proxy(backend: Backend) -> AsyncIterator[tuple[DatabaseProvider, TcpProxy]]:
+    proxy = TcpProxy(*backend.host_port)
+    await proxy.start()
+    try:
+        async with opened(backend.config(url=backend.via(proxy.port), **FAST)) as provider:
+            yield provider, proxy
+    finally:
+        await proxy.close()
+
+
+async def select(provider: DatabaseProvider, number: int) -> int:
+    """``SELECT number`` in one request; a distinct number each time shows no stale answer."""
+    scope = provider.begin("db")
+    ok = False
+    try:
+        session = await scope.enter()
+        value = int((await session.execute(text(f"SELECT {number}"))).scalar_one())
+        ok = True
+        return value
+    finally:
+        await scope.exit(ok)
+
+
+async def fails_fast(provider: DatabaseProvider) -> ProviderError:
+    start = time.perf_counter()
+    with pytest.raises(ProviderError) as caught:
+        await select(provider, 0)
+    assert time.perf_counter() - start < WITHIN
+    return caught.value
+
+
+async def test_server_down_is_a_fast_provider_error_then_recovers(server_backend: Backend) -> None:
+    async with behind_proxy(server_backend) as (provider, proxy):
+        assert await select(provider, 11) == 11  # a pooled connection exists
+
+        await proxy.refuse()
+        error = await fails_fast(provider)
+        assert isinstance(error, DatabaseUnavailableError) and error.database == "default"
+        (report,) = await provider.health()
+        assert not report.ok
+
+        await proxy.restore()
+        assert await select(provider, 12) == 12
+        (report,) = await provider.health()
+        assert report.ok
+
+
+async def test_hung_network_is_a_provider_error_within_the_timeouts(
+    server_backend: Backend,
+) -> None:
+    async with behind_proxy(server_backend) as (provider, proxy):
+        assert await select(provider, 13) == 13
+
+        proxy.pause()  # connections stay open, nothing answers: no error, only silence
+        await fails_fast(provider)
+        await fails_fast(provider)  # a new connection's handshake hangs just the same
+
+        await proxy.restore()  # the late bytes arrive; nothing stale may reach a request
+        assert await select(provider, 14) == 14
+
+
+async def test_connection_cut_during_the_handler_is_a_provider_error(
+    server_backend: Backend,
+) -> None:
+    async with behind_proxy(server_backend) as (provider, proxy):
+        pool = pool_of(provider)
+        scope = provider.begin("db")
+        session = await scope.enter()
+        await session.execute(text("SELECT 1"))
+
+        proxy.sever()  # the server restarts while the handler works
+        start = time.perf_counter()
+        with pytest.raises(DatabaseUnavailableError) as caught:
+            await session.execute(text("SELECT 1"))
+        await scope.exit(ok=False)
+        assert time.perf_counter() - start < WITHIN
+        assert caught.value.database == "default"
+        assert "SELECT" not in str(caught.value)
+        assert pool.checkedout() == 0
+
+        assert await select(provider, 15) == 15
