@@ -105,3 +105,32 @@ async def test_connection_cut_during_the_handler_is_a_provider_error(
         assert pool.checkedout() == 0
 
         assert await select(provider, 15) == 15
+
+
+async def test_query_on_a_hung_connection_ends_at_the_client_side_limit(
+    server_backend: Backend,
+) -> None:
+    proxy = TcpProxy(*server_backend.host_port)
+    await proxy.start()
+    # statement_timeout also bounds every query client-side: statement + connect timeouts
+    settings = {**FAST, "statement_timeout": 0.5, "connect_timeout": 0.5}
+    config = server_backend.config(url=server_backend.via(proxy.port), **settings)
+    try:
+        async with opened(config) as provider:
+            scope = provider.begin("db")
+            session = await scope.enter()
+            proxy.pause()
+            start = time.perf_counter()
+            with pytest.raises(Exception) as caught:
+                await session.execute(text("SELECT 1"))
+            translated = provider.translate(caught.value)
+            assert isinstance(translated, DatabaseUnavailableError)
+            assert translated.database == "default"
+            await scope.exit(ok=False)  # the rollback cannot be answered either: bounded too
+            # asyncpg's own cancel request takes up to the same limit again; the rollback 0.5 s
+            assert time.perf_counter() - start < 2 * (0.5 + 0.5) + 0.5 + 1
+
+            await proxy.restore()
+            assert await select(provider, 21) == 21
+    finally:
+        await proxy.close()

@@ -1,0 +1,139 @@
+"""BaseRepository on every backend: CRUD, filters, ordering, offset and keyset pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from covet.errors import UsageError
+from covet.providers.database import BaseRepository, DatabaseProvider
+from tests.providers.backends import Backend, models, opened
+
+
+@asynccontextmanager
+async def session_on(backend: Backend) -> AsyncIterator[tuple[AsyncSession, type[Any], type[Any]]]:
+    """A request's session on fresh ``Author`` and ``Item`` tables; rolled back at the end."""
+    base, author, item = models()
+    async with opened(backend.config(), base) as provider:
+        scope = provider.begin("db")
+        try:
+            yield await scope.enter(), author, item
+        finally:
+            await scope.exit(ok=False)
+
+
+async def seed(repository: BaseRepository[Any], count: int) -> None:
+    for index in range(count):
+        await repository.create(slug=f"s{index:02d}", name=f"item {index}", score=index % 3)
+
+
+async def test_create_flushes_and_returns_the_row_with_its_key(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        created = await items.create(slug="a", name="first")
+        assert isinstance(created.id, int)
+        assert await items.get_by_id(created.id) is created
+        assert await items.get_by_id(created.id + 1000) is None
+
+
+async def test_list_filters_by_equality_and_null(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, author, item):
+        writer = await BaseRepository(session, author).create(name="ann")
+        items = BaseRepository(session, item)
+        await items.create(slug="a", name="mine", author_id=writer.id)
+        await items.create(slug="b", name="orphan")
+        mine = await items.list(filters={"author_id": writer.id})
+        orphans = await items.list(filters={"author_id": None})
+        assert [i.slug for i in mine] == ["a"]
+        assert [i.slug for i in orphans] == ["b"]
+
+
+async def test_list_orders_limits_and_offsets(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        await seed(items, 6)
+        page = await items.list(order_by=["score", "-slug"], limit=3, offset=1)
+        assert [(i.score, i.slug) for i in page] == [(0, "s00"), (1, "s04"), (1, "s01")]
+
+
+@pytest.mark.parametrize("order", ["slug", "-slug"])
+async def test_keyset_pages_walk_every_row_once_in_order(any_backend: Backend, order: str) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        await seed(items, 10)
+        walked: list[str] = []
+        after = None
+        while page := await items.list(order_by=order, after=after, limit=3):
+            walked += [i.slug for i in page]
+            after = page[-1].slug
+        expected = sorted(walked, reverse=order.startswith("-"))
+        assert walked == expected and len(walked) == 10
+
+
+async def test_keyset_needs_one_unique_order_column(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        with pytest.raises(UsageError, match="not unique"):
+            await items.list(order_by="name", after="x")
+        with pytest.raises(UsageError, match="exactly one"):
+            await items.list(order_by=["slug", "id"], after="x")
+
+
+async def test_unknown_column_names_the_known_ones(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        with pytest.raises(UsageError, match="no column 'colour'; columns: author_id, id"):
+            await items.list(filters={"colour": "red"})
+        with pytest.raises(UsageError, match="no column 'colour'"):
+            await items.list(order_by="-colour")
+
+
+async def test_update_sets_values_and_delete_removes(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        created = await items.create(slug="a", name="before")
+        updated = await items.update(created.id, name="after", score=5)
+        assert updated is not None and (updated.name, updated.score) == ("after", 5)
+        assert await items.update(created.id + 1000, name="x") is None
+        with pytest.raises(UsageError, match="no attribute 'colour'"):
+            await items.update(created.id, colour="red")
+        assert await items.delete(created.id) is True
+        assert await items.delete(created.id) is False
+        assert await items.list() == []
+
+
+async def test_repository_flushes_but_the_scope_decides_commit(any_backend: Backend) -> None:
+    base, _, item = models()
+    async with opened(any_backend.config(), base) as provider:
+        await in_request(provider, ok=False, work=lambda s: BaseRepository(s, item).create(
+            slug="gone", name="rolled back"))
+        await in_request(provider, ok=True, work=lambda s: BaseRepository(s, item).create(
+            slug="kept", name="committed"))
+        slugs = await in_request(provider, ok=True, work=lambda s: BaseRepository(s, item).list())
+        assert [i.slug for i in slugs] == ["kept"]
+
+
+async def in_request(provider: DatabaseProvider, *, ok: bool, work: Any) -> Any:
+    scope = provider.begin("db")
+    try:
+        return await work(await scope.enter())
+    finally:
+        await scope.exit(ok)
+
+
+def test_subclass_names_its_model_once() -> None:
+    _, _, item = models()
+
+    class ItemRepository(BaseRepository[Any]):
+        model = item
+
+    class Unbound(BaseRepository[Any]):
+        pass
+
+    assert ItemRepository(AsyncSession()).session is not None
+    with pytest.raises(UsageError, match="needs a model"):
+        Unbound(AsyncSession())
