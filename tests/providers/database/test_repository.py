@@ -35,9 +35,10 @@ async def test_create_flushes_and_returns_the_row_with_its_key(any_backend: Back
     async with session_on(any_backend) as (session, _, item):
         items = BaseRepository(session, item)
         created = await items.create(slug="a", name="first")
-        assert isinstance(created.id, int)
-        assert await items.get_by_id(created.id) is created
-        assert await items.get_by_id(created.id + 1000) is None
+        key = created.id
+        assert isinstance(key, int)
+        assert await items.get_by_id(key) is created
+        assert await items.get_by_id(key + 1000) is None
 
 
 async def test_list_filters_by_equality_and_null(any_backend: Backend) -> None:
