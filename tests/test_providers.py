@@ -27,6 +27,11 @@ paths:
       x-covet-handler: 'tests.fixtures.handlers.scoped:write'
       parameters: [{name: fail, in: query, schema: {type: string}}]
       responses: {'200': {description: ok}}
+  /lost:
+    post:
+      operationId: lost
+      x-covet-handler: 'tests.fixtures.handlers.scoped:lose_connection'
+      responses: {'200': {description: ok}}
 """
 
 
@@ -143,3 +148,18 @@ def test_health_path_is_configurable_or_off(tmp_path: Path) -> None:
     assert moved.get("/health").status_code == 404
     off = TestClient(build(tmp_path, Journal(), health={"path": None}))
     assert off.get("/health").status_code == 404
+
+
+class TranslatingJournal(Journal):
+    """A provider whose backend raises its own errors, which it translates."""
+
+    def translate(self, error: BaseException) -> ProviderError | None:
+        return ProviderError("journal went away") if isinstance(error, ConnectionResetError) else None
+
+
+def test_backend_errors_raised_in_the_handler_are_translated_by_their_provider(tmp_path: Path) -> None:
+    journal = TranslatingJournal()
+    response = TestClient(build(tmp_path, journal)).post("/lost")
+    assert response.status_code == 503
+    assert "journal went away" in response.json()["detail"]
+    assert journal.outcomes == [("rollback", [])]

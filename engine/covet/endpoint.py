@@ -18,6 +18,7 @@ import orjson
 from covet.binding import Binding
 from covet.errors import (
     BadRequestError,
+    CovetError,
     HTTPError,
     NotAcceptableError,
     RequestValidationError,
@@ -177,11 +178,25 @@ class Endpoint:
                 kwargs[arg] = await scope.enter()
                 scopes.append(scope)
             response = self.respond(await self._invoke(kwargs), request)
-        except BaseException:
+        except BaseException as exc:
             await _exit_scopes(scopes, ok=False)
+            translated = self._translate(exc)
+            if translated is not None:
+                raise translated from exc
             raise
         await _exit_scopes(scopes, ok=response.status_code < 400)
         return response
+
+    def _translate(self, exc: BaseException) -> BaseException | None:
+        """A provider's own reading of an error its backend raised (e.g. a lost connection)."""
+        if isinstance(exc, CovetError):
+            return None
+        for _arg, name in self.binding.providers:
+            translate = getattr(self.providers[name], "translate", None)
+            translated = translate(exc) if translate is not None else None
+            if isinstance(translated, BaseException):
+                return translated
+        return None
 
     def _arguments(self, values: dict[str, Any], body: Any, request: Request) -> dict[str, Any]:
         binding = self.binding
