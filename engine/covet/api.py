@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from covet.binding import bind_handler, resolve_handler
+from covet.checks import build_checks
 from covet.config import ApiConfig, CovetConfig
 from covet.docs.routes import SOURCE as DOCS_SOURCE
 from covet.docs.routes import add_docs_routes
@@ -166,6 +167,11 @@ class _Builder:
             max_body = op_config.max_body_size or max_body
             if op_config.validate_response is not None:
                 validate_response = op_config.validate_response
+        body = operation.request_body
+        rules = tuple(dict.fromkeys(rule for media in (body.media if body else ()) for rule in media.rules))
+        checks = build_checks(
+            rules, self.config, providers=self.providers, operation_id=operation.operation_id
+        )
         endpoint = Endpoint(
             operation,
             binding,
@@ -173,6 +179,7 @@ class _Builder:
             max_depth=self.config.limits.max_depth,
             validate_response=validate_response,
             providers=self.providers,
+            checks=checks,
         )
         return endpoint, qualname
 

@@ -47,6 +47,7 @@ __all__ = [
     "OperationConfig",
     "ProvidersConfig",
     "ServerConfig",
+    "UniqueConfig",
     "load_config",
     "parse_size",
 ]
@@ -172,10 +173,22 @@ class LimitsConfig(_Frozen):
         return parse_size(value)
 
 
+class UniqueConfig(_Frozen):
+    """``operations.<id>.unique`` entries: the covet.yaml form of ``x-covet-unique``."""
+
+    field: str
+    table: str
+    column: str
+    database: str = "default"
+
+
 class OperationConfig(_Frozen):
     """Per-operation policy, keyed by operationId, without touching the spec."""
 
     handler: str | None = None
+    unique: list[UniqueConfig] = Field(default_factory=list)
+    validators: dict[str, list[str]] = Field(default_factory=dict)
+    """Body field (``""`` for the whole body) -> validator names, as ``x-covet-validators``."""
     max_body_size: int | None = None
     validate_response: bool | None = None
 
@@ -240,6 +253,8 @@ class CovetConfig(_Frozen):
     operations: dict[str, OperationConfig] = Field(default_factory=dict)
     providers: ProvidersConfig = ProvidersConfig()
     health: HealthConfig = HealthConfig()
+    validators: dict[str, str] = Field(default_factory=dict)
+    """Name -> ``"module:function"``: async checks referenced by ``x-covet-validators``."""
     validate_responses: bool = False
     spec_validation: Literal["inline", "isolated", "off"] = "inline"
     pythonpath: list[Path] = Field(default_factory=list)

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from covet.binding import Binding
+from covet.checks import Check, run_checks
 from covet.errors import (
     BadRequestError,
     CovetError,
@@ -45,6 +46,7 @@ class Endpoint:
         "_validate_response",
         "binding",
         "body_spec",
+        "checks",
         "default_status",
         "label",
         "max_body_size",
@@ -56,6 +58,7 @@ class Endpoint:
         "parameters",
         "providers",
         "responses",
+        "scoped",
     )
 
     def __init__(
@@ -67,6 +70,7 @@ class Endpoint:
         max_depth: int,
         validate_response: bool = False,
         providers: Mapping[str, Provider] | None = None,
+        checks: tuple[Check, ...] = (),
     ) -> None:
         self.operation = operation
         self.binding = binding
@@ -82,6 +86,8 @@ class Endpoint:
         self.default_status = operation.default_status
         self.responses = operation.responses
         self.providers = providers or {}
+        self.checks = checks
+        self.scoped = _scoped_names(binding, checks)
         self._validate_response = validate_response
         # PERF: media types per returned status, filled on first use (at most one per status).
         self._media_cache: dict[int, tuple[tuple[str, tuple[bytes, bytes]], ...]] = {}
@@ -101,6 +107,8 @@ class Endpoint:
         body: Any = None
         if self.body_spec is not None:
             body = await self._read_body(self.body_spec, request, errors)
+        if self.checks and not any(e.get("code") in _BAD_REQUEST_CODES for e in errors):
+            return await self._run_scoped(values, body, request, errors)
         if errors:
             raise _validation_error(errors)
         return await self._run(values, body, request)
@@ -160,23 +168,32 @@ class Endpoint:
         return value
 
     async def _run(self, values: dict[str, Any], body: Any, request: Request) -> Response:
-        kwargs = self._arguments(values, body, request)
-        if not self.binding.providers:
-            return self.respond(await self._invoke(kwargs), request)
-        return await self._run_scoped(kwargs, request)
+        if not self.scoped:
+            return self.respond(await self._invoke(self._arguments(values, body, request)), request)
+        return await self._run_scoped(values, body, request, [])
 
-    async def _run_scoped(self, kwargs: dict[str, Any], request: Request) -> Response:
-        """Enter each provider's request scope, call, and exit them knowing the outcome.
+    async def _run_scoped(
+        self, values: dict[str, Any], body: Any, request: Request, errors: list[dict[str, Any]]
+    ) -> Response:
+        """Enter the provider scopes, run the body checks, call, and exit knowing the outcome.
 
         The scopes are exited before the response is sent, so a failed commit becomes an error
         response rather than a false success.
         """
         scopes: list[RequestScope] = []
+        provided: dict[str, Any] = {}
         try:
-            for arg, name in self.binding.providers:
+            for name in self.scoped:
                 scope = self.providers[name].begin(name, request)
-                kwargs[arg] = await scope.enter()
+                provided[name] = await scope.enter()
                 scopes.append(scope)
+            if self.checks:
+                errors = errors + await run_checks(self.checks, body, provided, request, errors)
+            if errors:
+                raise _validation_error(errors)
+            kwargs = self._arguments(values, body, request)
+            for arg, name in self.binding.providers:
+                kwargs[arg] = provided[name]
             response = self.respond(await self._invoke(kwargs), request)
         except BaseException as exc:
             await _exit_scopes(scopes, ok=False)
@@ -191,7 +208,7 @@ class Endpoint:
         """A provider's own reading of an error its backend raised (e.g. a lost connection)."""
         if isinstance(exc, CovetError):
             return None
-        for _arg, name in self.binding.providers:
+        for name in self.scoped:
             translate = getattr(self.providers[name], "translate", None)
             translated = translate(exc) if translate is not None else None
             if isinstance(translated, BaseException):
@@ -314,6 +331,13 @@ class Endpoint:
                 "response of %s does not match its schema: %s", self.operation.label, problems
             )
             raise HTTPError("Response validation failed", status=500, title="Internal Server Error")
+
+
+def _scoped_names(binding: Binding, checks: tuple[Check, ...]) -> tuple[str, ...]:
+    """The providers a request enters: the handler's, then the ones only the checks need."""
+    names = [name for _arg, name in binding.providers]
+    names += [name for check in checks for name in check.providers]
+    return tuple(dict.fromkeys(names))
 
 
 async def _exit_scopes(scopes: list[RequestScope], *, ok: bool) -> None:
@@ -474,6 +498,8 @@ class RouteEndpoint(Endpoint):
         self.default_status = 200
         self.responses = {}
         self.providers = providers or {}
+        self.checks = ()
+        self.scoped = _scoped_names(binding, ())
         self._validate_response = False
         self._media_cache = {}
 

@@ -27,16 +27,17 @@ def two_apis(tmp_path: Path) -> Path:
 
 
 def test_prints_the_bundle_as_indented_json_by_default(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["openapi", "-c", str(REFERENCE)]) == 0
+    assert main(["openapi", "-c", str(REFERENCE), "--api", "/v1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith('{\n  "openapi": "3.1.0",')
-    assert orjson.loads(out) == bundle_spec(load_spec(ROOT / "specs" / "openapi.yaml"))
+    assert orjson.loads(out) == bundle_spec(load_spec(ROOT / "specs" / "openapi.yaml"), prefix="/v1")
 
 
 def test_yaml_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["openapi", "-c", str(REFERENCE), "--format", "yaml"]) == 0
+    assert main(["openapi", "-c", str(REFERENCE), "--api", "1", "--format", "yaml"]) == 0
     (tmp_path / "out.yaml").write_text(capsys.readouterr().out)
-    assert load_document(tmp_path / "out.yaml")["info"]["title"] == "Covet Blog"
+    document = load_document(tmp_path / "out.yaml")
+    assert (document["info"]["title"], document["info"]["version"]) == ("Covet Blog", "2.0.0")
 
 
 @pytest.mark.parametrize("choice", ["/v2", "/v2/", "1"])

@@ -7,12 +7,14 @@ decoders, body validators, response media types) is built here, once.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from covet.errors import SpecError, UnsupportedSpecError
+from covet.spec.rules import BodyRule, collect_body_rules
 from covet.validation import (
     ParameterSpec,
     ParametersValidator,
@@ -50,6 +52,8 @@ class MediaBody:
     kind: str  # "json", "form" or "raw"
     validator: SchemaValidator | None
     form_decoder: Any = None
+    rules: tuple[BodyRule, ...] = ()
+    """``x-covet-unique`` / ``x-covet-validators`` of the body's fields (covet.spec.rules)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +251,14 @@ def _compile_body(
     media: list[MediaBody] = []
     for media_type, media_obj in content.items():
         media_pointer = f"{body_pointer}/content/{escape_pointer(str(media_type))}"
-        media.append(
-            _compile_media(compiler, str(media_type).lower(), media_obj or {}, body_file, media_pointer)
+        compiled = _compile_media(
+            compiler, str(media_type).lower(), media_obj or {}, body_file, media_pointer
         )
+        schema = (media_obj or {}).get("schema")
+        if compiled.kind != "raw" and schema is not None:
+            rules = collect_body_rules(spec, schema, body_file, media_pointer + "/schema")
+            compiled = dataclasses.replace(compiled, rules=rules)
+        media.append(compiled)
     # PERF: the most specific media types are tried first, wildcards last.
     media.sort(key=lambda m: m.media_type.count("*"))
     return RequestBodySpec(required=bool(body.get("required", False)), media=tuple(media))
