@@ -163,3 +163,20 @@ def test_backend_errors_raised_in_the_handler_are_translated_by_their_provider(t
     assert response.status_code == 503
     assert "journal went away" in response.json()["detail"]
     assert journal.outcomes == [("rollback", [])]
+
+
+class FailingCommitJournal(TranslatingJournal):
+    def begin(self, name: str, request: Request) -> RequestScope:
+        scope = JournalScope(self)
+
+        async def exit_(ok: bool) -> None:
+            raise ConnectionResetError("lost at commit")
+
+        scope.exit = exit_  # type: ignore[method-assign]
+        return scope
+
+
+def test_a_failed_commit_is_not_reported_as_success(tmp_path: Path) -> None:
+    response = TestClient(build(tmp_path, FailingCommitJournal())).post("/write")
+    assert response.status_code == 503
+    assert "journal went away" in response.json()["detail"]

@@ -201,7 +201,13 @@ class Endpoint:
             if translated is not None:
                 raise translated from exc
             raise
-        await _exit_scopes(scopes, ok=response.status_code < 400)
+        try:
+            await _exit_scopes(scopes, ok=response.status_code < 400)
+        except BaseException as exc:  # a failed commit: the response must not claim success
+            translated = self._translate(exc)
+            if translated is not None:
+                raise translated from exc
+            raise
         return response
 
     def _translate(self, exc: BaseException) -> BaseException | None:
