@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from covet.cli import generate, new
+from covet.cli import db, generate, new
 from covet.cli import openapi as openapi
 from covet.cli import routes as routes
 from covet.cli import run as run
@@ -19,7 +19,7 @@ from covet.errors import CovetError
 
 __all__ = ["app_factory", "main"]
 
-COMMANDS = (run, routes, validate, new, generate, openapi)
+COMMANDS = (run, routes, validate, new, generate, openapi, db)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
