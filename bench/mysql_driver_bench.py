@@ -154,8 +154,10 @@ async def run(url: str, rounds: int, connects: int, queries: int) -> dict[str, d
 def report(medians: dict[str, dict[str, float]]) -> str:
     names = list(next(iter(medians.values())))
     lines = [
-        f"Python {platform.python_version()}, {platform.machine()}; "
-        "median of rounds, microseconds per operation (lower is better)",
+        (
+            f"Python {platform.python_version()}, {platform.machine()}; "
+            "median of rounds, microseconds per operation (lower is better)"
+        ),
         "",
         "| operation | " + " | ".join(DRIVERS) + " | asyncmy / aiomysql |",
         "| --- | " + " | ".join("---:" for _ in DRIVERS) + " | ---: |",
