@@ -7,6 +7,7 @@ still open provider.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -134,3 +135,36 @@ async def test_query_on_a_hung_connection_ends_at_the_client_side_limit(
             assert await select(provider, 21) == 21
     finally:
         await proxy.close()
+
+
+async def test_request_cancelled_mid_query_leaves_no_connection_behind(
+    server_backend: Backend,
+) -> None:
+    sleep = {"postgresql": "SELECT pg_sleep(3)", "mariadb": "SELECT SLEEP(3)"}[server_backend.name]
+    async with opened(server_backend.config(**FAST)) as provider:
+        pool = pool_of(provider)
+        querying = asyncio.Event()
+
+        async def request() -> None:
+            scope = provider.begin("db")
+            ok = False
+            try:
+                session = await scope.enter()
+                querying.set()
+                await session.execute(text(sleep))  # the client leaves during this query
+                ok = True
+            finally:
+                await scope.exit(ok)
+
+        task = asyncio.create_task(request())
+        await querying.wait()
+        await asyncio.sleep(0.2)
+        start = time.perf_counter()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert time.perf_counter() - start < WITHIN
+        await provider.manager.background.drain(5)
+        assert pool.checkedout() == 0
+        assert await select(provider, 31) == 31
+        assert await select(provider, 32) == 32
