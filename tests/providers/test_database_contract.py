@@ -221,6 +221,8 @@ async def test_unreachable_database_fails_fast_with_provider_error(
             await provider.begin("db").enter()
         assert time.perf_counter() - start < 3
         assert isinstance(caught.value, DatabaseUnavailableError)
+        cause = caught.value.__cause__
+        assert cause is not None and cause is not caught.value  # the driver's error, for logs
         assert "'default'" in str(caught.value)
         assert "s3cret" not in str(caught.value)
         (report,) = await provider.health()

@@ -66,7 +66,7 @@ class DatabaseScope:
         except Exception as exc:
             await self._background.shielded(_discard(session))
             unavailable = translate_error(exc, self._database, connecting=True)
-            if unavailable is None:
+            if unavailable is None or unavailable is exc:
                 raise
             raise unavailable from exc
         self.session = session
@@ -106,7 +106,7 @@ class DatabaseScope:
         except Exception as exc:
             unavailable = translate_error(exc, self._database)
             await (_discard(session) if unavailable else session.close())
-            if unavailable is None:
+            if unavailable is None or unavailable is exc:
                 raise
             raise unavailable from exc
         await session.close()
