@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -50,6 +51,24 @@ def test_sync_driver_is_a_config_error() -> None:
 def test_missing_driver_is_a_config_error_saying_what_to_install() -> None:
     with pytest.raises(ConfigError, match="pip install"):
         build_engine("default", DatabaseConfig(url="postgresql+psycopg2://u@h/db"))
+
+
+async def test_pool_settings_reach_the_pool() -> None:
+    config = DatabaseConfig(
+        url="postgresql+asyncpg://u@127.0.0.1/db",
+        pool_size=7,
+        max_overflow=3,
+        pool_timeout=2.5,
+        pool_recycle=600,
+        pool_pre_ping=False,
+    )
+    engine = build_engine("default", config)
+    pool: Any = engine.sync_engine.pool
+    try:
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (7, 3, 2.5)
+        assert (pool._recycle, pool._pre_ping) == (600, False)
+    finally:
+        await engine.dispose()
 
 
 def test_driver_timeouts_are_passed_in_each_drivers_terms() -> None:
