@@ -1,83 +1,90 @@
-"""Users, posts and comments: the reference application's handlers."""
+"""Users, posts and comments: the reference application's v1 handlers, on the database.
+
+Every handler takes the request's session as ``db`` (one transaction per request, committed when
+the response is not an error); the queries live in handlers.repositories.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from covet import HTTPError, NotFoundError
-from handlers.store import BlogStore
+from sqlalchemy.ext.asyncio import AsyncSession
 
-# NOTE: replaced by the injected database session when the database provider lands.
-STORE = BlogStore.seeded()
+from covet import NotFoundError
+from handlers.repositories import CommentRepository, PostRepository, UserRepository
+from handlers.views import comment_view, post_view, user_view
 
 _GREETINGS = {"en": "Hello", "fr": "Bonjour", "de": "Hallo"}
 
 
-async def list_users(limit: int, offset: int, sort: str, role: list[str] | None = None) -> dict[str, Any]:
-    users = list(STORE.users.values())
-    if role:
-        users = [u for u in users if u["role"] in role]
-    key = sort.lstrip("-")
-    users.sort(key=lambda u: (u[key], u["id"]), reverse=sort.startswith("-"))
-    return {"items": users[offset : offset + limit], "total": len(users), "limit": limit, "offset": offset}
+async def list_users(
+    limit: int, offset: int, sort: str, db: AsyncSession, role: list[str] | None = None
+) -> dict[str, Any]:
+    users, total = await UserRepository(db).page(roles=role, sort=sort, limit=limit, offset=offset)
+    return {"items": [user_view(u) for u in users], "total": total, "limit": limit, "offset": offset}
 
 
-async def create_user(body: dict[str, Any]) -> dict[str, Any]:
-    user = STORE.add_user(body)
-    if user is None:
-        raise HTTPError(
-            f"A user with email {body['email']!r} already exists", status=409, title="Conflict",
-            details=[{"field": "email", "location": "body", "pointer": "/email",
-                      "message": "Already registered", "code": "unique", "value": body["email"]}],
-        )
-    return user
+async def create_user(body: dict[str, Any], db: AsyncSession) -> dict[str, Any]:
+    user = await UserRepository(db).register(
+        email=body["email"], name=body["name"], role=body.get("role", "reader"), age=body.get("age")
+    )
+    return user_view(user)
 
 
-def _user(user_id: int) -> dict[str, Any]:
-    user = STORE.users.get(user_id)
-    if user is None:
-        raise NotFoundError(f"No user {user_id}")
-    return user
+async def get_user(user_id: int, accept_language: str, db: AsyncSession) -> dict[str, Any]:
+    user = await UserRepository(db).get_or_404(user_id)
+    return {**user_view(user), "greeting": f"{_GREETINGS[accept_language]}, {user.name}!"}
 
 
-async def get_user(user_id: int, accept_language: str) -> dict[str, Any]:
-    user = _user(user_id)
-    return {**user, "greeting": f"{_GREETINGS[accept_language]}, {user['name']}!"}
+async def list_user_posts(
+    user_id: int, limit: int, offset: int, db: AsyncSession, tags: list[str] | None = None
+) -> dict[str, Any]:
+    await UserRepository(db).get_or_404(user_id)
+    posts, total = await PostRepository(db).page_of(user_id, tags=tags, limit=limit, offset=offset)
+    return {"items": [post_view(p) for p in posts], "total": total, "limit": limit, "offset": offset}
 
 
-async def list_user_posts(user_id: int, limit: int, offset: int, tags: list[str] | None = None) -> dict[str, Any]:
-    _user(user_id)
-    posts = [p for p in STORE.posts.values() if p["author_id"] == user_id]
-    if tags:
-        posts = [p for p in posts if set(tags) <= set(p["tags"])]
-    return {"items": posts[offset : offset + limit], "total": len(posts), "limit": limit, "offset": offset}
+async def create_post(
+    user_id: int, body: dict[str, Any], db: AsyncSession, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    await UserRepository(db).get_or_404(user_id)
+    values = {
+        "title": body["title"],
+        "body": body["body"],
+        "tags": body.get("tags", []),
+        "status": body.get("status", "draft"),
+    }
+    return post_view(await PostRepository(db).write(user_id, values, idempotency_key))
 
 
-async def create_post(user_id: int, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
-    _user(user_id)
-    return STORE.add_post(user_id, body, key=idempotency_key)
-
-
-async def get_user_post(user_id: int, post_id: uuid.UUID, comments: int) -> dict[str, Any]:
-    post = STORE.posts.get(post_id)
-    if post is None or post["author_id"] != user_id:
+async def get_user_post(
+    user_id: int, post_id: uuid.UUID, comments: int, db: AsyncSession
+) -> dict[str, Any]:
+    post = await PostRepository(db).of_author(user_id, post_id)
+    if post is None:
         raise NotFoundError(f"User {user_id} has no post {post_id}")
-    newest = STORE.comments[post_id][-comments:] if comments else []
-    return {**post, "comments": newest[::-1]}
+    newest = await CommentRepository(db).newest(post_id, comments)
+    return {**post_view(post), "comments": [comment_view(c) for c in newest]}
 
 
-async def search_posts(limit: int, where: dict[str, Any] | None = None, theme: str | None = None) -> dict[str, Any]:
-    posts = list(STORE.posts.values())
-    for name, value in (where or {}).items():
-        posts = [p for p in posts if p.get(name) == value]
-    page: dict[str, Any] = {"items": posts[:limit], "total": len(posts), "limit": limit}
+async def search_posts(
+    limit: int, db: AsyncSession, where: dict[str, Any] | None = None, theme: str | None = None
+) -> dict[str, Any]:
+    where = where or {}
+    posts, total = await PostRepository(db).search(
+        status=where.get("status"), author_id=where.get("author_id"), limit=limit
+    )
+    page: dict[str, Any] = {"items": [post_view(p) for p in posts], "total": total, "limit": limit}
     if theme is not None:
         page["theme"] = theme
     return page
 
 
-async def add_comment(post_id: uuid.UUID, body: dict[str, Any]) -> dict[str, Any]:
-    if post_id not in STORE.posts:
+async def add_comment(post_id: uuid.UUID, body: dict[str, Any], db: AsyncSession) -> dict[str, Any]:
+    if await PostRepository(db).get_by_id(post_id) is None:
         raise NotFoundError(f"No post {post_id}")
-    return STORE.add_comment(post_id, body)
+    comment = await CommentRepository(db).create(
+        post_id=post_id, author=body["author"], text=body["text"]
+    )
+    return comment_view(comment)

@@ -1,50 +1,46 @@
-"""Version 2 of the users resource, over the same store as v1 (handlers.blog)."""
+"""Version 2 of the users resource, on the same tables as v1 (handlers.blog)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from covet import HTTPError, NotFoundError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.blog import STORE
+from handlers.repositories import UserRepository
+from handlers.views import timestamp
+from schema import User
 
 
-def _v2(user: dict[str, Any]) -> dict[str, Any]:
-    user_id = user["id"]
+def _v2(user: User) -> dict[str, Any]:
     return {
-        "id": user_id,
-        "email": user["email"],
-        "display_name": user["name"],
-        "role": user["role"],
-        "created_at": user["created_at"],
-        "links": {"self": f"/v2/users/{user_id}", "posts": f"/v1/users/{user_id}/posts"},
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.name,
+        "role": user.role,
+        "created_at": timestamp(user.created_at),
+        "links": {"self": f"/v2/users/{user.id}", "posts": f"/v1/users/{user.id}/posts"},
     }
 
 
-async def list_users(after: int, limit: int) -> dict[str, Any]:
-    ids = sorted(i for i in STORE.users if i > after)
-    page = ids[:limit]
-    more = len(ids) > limit
+async def list_users(after: int, limit: int, db: AsyncSession) -> dict[str, Any]:
+    """Keyset pages: ids after ``after``, one row more than asked to know if a next page exists."""
+    rows = await UserRepository(db).list(order_by="id", after=after, limit=limit + 1)
+    page = rows[:limit]
+    more = len(rows) > limit
     return {
-        "data": [_v2(STORE.users[i]) for i in page],
-        "next": f"/v2/users?after={page[-1]}&limit={limit}" if more else None,
+        "data": [_v2(user) for user in page],
+        "next": f"/v2/users?after={page[-1].id}&limit={limit}" if more else None,
     }
 
 
-async def create_user(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
-    user = STORE.add_user({"email": body["email"], "name": body["display_name"],
-                           "role": body.get("role", "reader")})
-    if user is None:
-        raise HTTPError(
-            f"A user with email {body['email']!r} already exists", status=409, title="Conflict",
-            details=[{"field": "email", "location": "body", "pointer": "/email",
-                      "message": "Already registered", "code": "unique", "value": body["email"]}],
-        )
-    return _v2(user), 201, {"location": f"/v2/users/{user['id']}"}
+async def create_user(
+    body: dict[str, Any], db: AsyncSession
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    user = await UserRepository(db).register(
+        email=body["email"], name=body["display_name"], role=body.get("role", "reader")
+    )
+    return _v2(user), 201, {"location": f"/v2/users/{user.id}"}
 
 
-async def get_user(user_id: int) -> dict[str, Any]:
-    user = STORE.users.get(user_id)
-    if user is None:
-        raise NotFoundError(f"No user {user_id}")
-    return _v2(user)
+async def get_user(user_id: int, db: AsyncSession) -> dict[str, Any]:
+    return _v2(await UserRepository(db).get_or_404(user_id))

@@ -1,19 +1,28 @@
-"""A real server: ``covet run`` in a subprocess on a free port, for end-to-end tests."""
+"""A real server: ``covet run`` in a subprocess on a free port, for end-to-end tests.
+
+The reference app runs on a database prepared the way `make run` prepares it (``covet db
+upgrade`` then ``covet db seed``): a fresh SQLite file per server, copied from one seeded once
+per session, or a throwaway PostgreSQL database.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
 import pytest
+
+from tests.schema.databases import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_CONFIG = ROOT / "specs" / "covet.yaml"
@@ -45,14 +54,17 @@ class Server:
         self.log.close()
 
 
-def start_server(config: Path, *extra: str, timeout: float = 20.0, health_path: str = "/health") -> Server:
+def start_server(
+    config: Path, *extra: str, timeout: float = 20.0, health_path: str = "/health",
+    env: Mapping[str, str] | None = None,
+) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "covet.cli", "run", "-c", str(config), "--port", str(port), *extra]
     # NOTE: output goes to a file, not a pipe: an undrained pipe would block a chatty server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Server.stop()
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     server = Server(process, port, log)
     deadline = time.monotonic() + timeout
@@ -70,8 +82,52 @@ def start_server(config: Path, *extra: str, timeout: float = 20.0, health_path: 
     raise RuntimeError("server did not start in time")
 
 
+def covet_db(database_url: str, *args: str) -> None:
+    """``covet db ARGS -c specs/covet.yaml`` on ``database_url``, as `make run` runs it."""
+    command = [sys.executable, "-m", "covet.cli", "db", *args, "-c", str(REFERENCE_CONFIG)]
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def prepare_database(database_url: str) -> None:
+    covet_db(database_url, "upgrade")
+    covet_db(database_url, "seed")
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated and seeded SQLite file, copied by each server that wants the reference data."""
+    database = tmp_path_factory.mktemp("seeded") / "covet.db"
+    prepare_database(f"sqlite+aiosqlite:///{database}")
+    return database
+
+
 @pytest.fixture(scope="module")
-def reference_server() -> Iterator[Server]:
-    server = start_server(REFERENCE_CONFIG)
+def reference_sqlite(seeded_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A URL to this module's own copy of the seeded SQLite database."""
+    database = tmp_path_factory.mktemp("reference") / "covet.db"
+    shutil.copyfile(seeded_sqlite, database)
+    return f"sqlite+aiosqlite:///{database}"
+
+
+@pytest.fixture(scope="module")
+def reference_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL to a throwaway PostgreSQL database, migrated and seeded; dropped afterwards."""
+    url = asyncio.run(create_database("postgresql", tmp_path_factory.mktemp("postgresql")))
+    try:
+        prepare_database(url)
+        yield url
+    finally:
+        asyncio.run(drop_database(url))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def reference_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """The reference app on seeded data: every test using it runs on SQLite and on PostgreSQL."""
+    url: str = request.getfixturevalue(f"reference_{request.param}")
+    server = start_server(REFERENCE_CONFIG, env={"DATABASE_URL": url})
     yield server
     server.stop()

@@ -62,8 +62,8 @@ def browser() -> str:
 
 
 @pytest.fixture(scope="module")
-def docs_server(browser: str) -> Iterator[Server]:
-    server = start_server(REFERENCE_CONFIG)
+def docs_server(browser: str, reference_sqlite: str) -> Iterator[Server]:
+    server = start_server(REFERENCE_CONFIG, env={"DATABASE_URL": reference_sqlite})
     yield server
     server.stop()
 

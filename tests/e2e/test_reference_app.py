@@ -1,4 +1,9 @@
-"""The reference application over a real uvicorn socket (uvloop + httptools)."""
+"""The reference application over a real uvicorn socket (uvloop + httptools), on its database.
+
+Each server starts from the seeded data (``covet db seed``: Ada, Brian and Chen first, then
+generated users, posts and comments); every test using ``reference_server`` runs once on SQLite
+and once on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +39,54 @@ def first_post(server: Server, user_id: int) -> str:
     return str(page["items"][0]["id"])
 
 
+def all_posts(server: Server, user_id: int) -> list[dict[str, Any]]:
+    status, _, page = call(server, "GET", f"/v1/users/{user_id}/posts?limit=100")
+    assert status == 200 and page["total"] == len(page["items"])
+    return list(page["items"])
+
+
 def test_health(reference_server: Server) -> None:
-    assert call(reference_server, "GET", "/health")[2] == {"status": "ok", "checks": []}
+    status, _, body = call(reference_server, "GET", "/health")
+    assert status == 200 and body["status"] == "ok"
+    assert [(c["name"], c["kind"], c["ok"]) for c in body["checks"]] == [("default", "database", True)]
 
 
 def test_typed_params_route_reads_a_seeded_post(reference_server: Server) -> None:
     post_id = first_post(reference_server, 1)
     status, headers, body = call(reference_server, "GET", f"/v1/users/1/posts/{post_id}?comments=5")
     assert status == 200
-    assert body["id"] == post_id and body["author_id"] == 1 and body["comments"] == []
+    assert body["id"] == post_id and body["author_id"] == 1 and len(body["comments"]) <= 5
     assert headers["x-request-id"]
+    every = call(reference_server, "GET", f"/v1/users/1/posts/{post_id}?comments=100")[2]["comments"]
+    assert body["comments"] == every[:5]
+    assert [c["created_at"] for c in every] == sorted((c["created_at"] for c in every), reverse=True)
+
+
+def test_new_comment_is_the_newest_embedded(reference_server: Server) -> None:
+    post_id = first_post(reference_server, 2)
+    status, _, comment = call(reference_server, "POST", f"/v1/posts/{post_id}/comments",
+                              {"author": "Ivo", "text": "First!"})
+    assert status == 201 and comment["author"] == "Ivo"
+    body = call(reference_server, "GET", f"/v1/users/2/posts/{post_id}?comments=1")[2]
+    assert body["comments"] == [comment]
+    assert call(reference_server, "GET", f"/v1/users/2/posts/{post_id}?comments=0")[2]["comments"] == []
+
+
+def test_missing_rows_are_404(reference_server: Server) -> None:
+    post_id = first_post(reference_server, 1)
+    missing = "00000000-0000-4000-8000-000000000000"
+    for method, path, body in [
+        ("GET", "/v1/users/9999", None),
+        ("GET", "/v2/users/9999", None),
+        ("GET", "/v1/users/9999/posts", None),
+        ("POST", "/v1/users/9999/posts", {"title": "t", "body": "b"}),
+        ("GET", f"/v1/users/1/posts/{missing}", None),
+        ("GET", f"/v1/users/2/posts/{post_id}", None),  # exists, but it is Ada's
+        ("POST", f"/v1/posts/{missing}/comments", {"author": "a", "text": "t"}),
+    ]:
+        status, headers, problem = call(reference_server, method, path, body)
+        assert (status, headers["content-type"]) == (404, "application/problem+json"), path
+        assert problem["status"] == 404
 
 
 def test_bad_values_are_422_with_every_error(reference_server: Server) -> None:
@@ -59,8 +103,18 @@ def test_create_user_then_conflict(reference_server: Server) -> None:
     user = {"email": "dana@example.com", "name": "Dana", "age": 30}
     status, _, created = call(reference_server, "POST", "/v1/users", user)
     assert status == 201 and created["id"] > 3 and created["role"] == "reader"
+    assert call(reference_server, "GET", f"/v1/users/{created['id']}")[2]["age"] == 30
     status, _, body = call(reference_server, "POST", "/v1/users", user)
     assert status == 409 and body["details"][0]["code"] == "unique"
+    status, _, body = call(reference_server, "POST", "/v1/users", {**user, "email": "DANA@example.com"})
+    assert status == 409 and body["details"][0]["value"] == "DANA@example.com"
+
+
+def test_concurrent_registrations_of_one_email_make_one_user(reference_server: Server) -> None:
+    user = {"email": "race@example.com", "name": "Race"}
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(lambda _: call(reference_server, "POST", "/v1/users", user)[0], range(8)))
+    assert statuses == [201] + [409] * 7
 
 
 def test_invalid_user_reports_all_errors(reference_server: Server) -> None:
@@ -72,15 +126,37 @@ def test_invalid_user_reports_all_errors(reference_server: Server) -> None:
 
 
 def test_query_styles_and_header_and_cookie(reference_server: Server) -> None:
-    status, _, page = call(reference_server, "GET", "/v1/users?role=admin,author&sort=name")
-    assert status == 200 and [u["name"] for u in page["items"]] == ["Ada", "Brian"]
+    status, _, page = call(reference_server, "GET", "/v1/users?role=admin,author&sort=name&limit=100")
+    names = [u["name"] for u in page["items"]]
+    assert status == 200 and names == sorted(names) and {"Ada", "Brian"} <= set(names)
+    assert {u["role"] for u in page["items"]} == {"admin", "author"} and "Chen" not in names
     status, _, user = call(reference_server, "GET", "/v1/users/1", headers={"Accept-Language": "fr"})
     assert user["greeting"] == "Bonjour, Ada!"
     status, _, page = call(reference_server, "GET", "/v1/posts?where[status]=published&where[author_id]=2",
                            headers={"Cookie": "theme=dark"})
-    assert status == 200 and page["total"] == 1 and page["theme"] == "dark"
+    published = [p for p in all_posts(reference_server, 2) if p["status"] == "published"]
+    assert status == 200 and page["total"] == len(published) > 0 and page["theme"] == "dark"
+    assert page["items"] == published
     status, _, page = call(reference_server, "GET", "/v1/users/1/posts?tags=intro|news")
     assert status == 200 and page["total"] == 0
+
+
+def test_tags_filter_keeps_posts_with_every_tag(reference_server: Server) -> None:
+    posts = all_posts(reference_server, 1)
+    wanted = posts[0]["tags"][:2]
+    status, _, page = call(reference_server, "GET", f"/v1/users/1/posts?tags={'|'.join(wanted)}")
+    assert status == 200
+    assert page["items"] == [p for p in posts if set(wanted) <= set(p["tags"])]
+
+
+def test_offset_pages_cover_every_user_once(reference_server: Server) -> None:
+    first = call(reference_server, "GET", "/v1/users?limit=10&sort=created_at")[2]
+    second = call(reference_server, "GET", "/v1/users?limit=10&offset=10&sort=created_at")[2]
+    assert (first["limit"], second["offset"], first["total"]) == (10, 10, second["total"])
+    ids = [u["id"] for u in first["items"] + second["items"]]
+    assert len(set(ids)) == 20 and ids[:3] == [1, 2, 3]
+    newest = call(reference_server, "GET", "/v1/users?limit=1")[2]["items"][0]
+    assert newest["id"] == max(u["id"] for u in call(reference_server, "GET", "/v1/users?limit=100")[2]["items"])
 
 
 def test_idempotent_post_creation(reference_server: Server) -> None:
@@ -89,6 +165,20 @@ def test_idempotent_post_creation(reference_server: Server) -> None:
     first = call(reference_server, "POST", "/v1/users/2/posts", post, key)
     second = call(reference_server, "POST", "/v1/users/2/posts", post, key)
     assert first[0] == second[0] == 201 and first[2]["id"] == second[2]["id"]
+    assert [p["id"] for p in all_posts(reference_server, 2)].count(first[2]["id"]) == 1
+    status, _, problem = call(reference_server, "POST", "/v1/users/3/posts", post, key)
+    assert status == 409 and problem["details"][0]["field"] == "Idempotency-Key"
+
+
+def test_concurrent_requests_with_one_idempotency_key_make_one_post(reference_server: Server) -> None:
+    post, key = {"title": "Once", "body": "Only once"}, {"Idempotency-Key": "race-key-0001"}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: call(reference_server, "POST", "/v1/users/3/posts", post, key),
+                                range(8)))
+    assert {status for status, _, _ in answers} <= {201, 409}  # 409: still in flight, retry
+    created = {body["id"] for status, _, body in answers if status == 201}
+    assert len(created) == 1
+    assert [p["title"] for p in all_posts(reference_server, 3)].count("Once") == 1
 
 
 def test_startup_failure_exits_non_zero_with_the_error(tmp_path: Path) -> None:
@@ -109,6 +199,12 @@ def test_v2_users_side_by_side_with_v1(reference_server: Server) -> None:
     assert page["next"] == "/v2/users?after=2&limit=2"
     status, _, last = call(reference_server, "GET", "/v2/users?after=2&limit=100")
     assert status == 200 and last["next"] is None
+    walked, link = [], "/v2/users?limit=7"
+    while link:
+        page = call(reference_server, "GET", link)[2]
+        walked += [u["id"] for u in page["data"]]
+        link = page["next"]
+    assert walked == sorted(set(walked)) and walked[:2] == [1, 2] and len(walked) == len(last["data"]) + 2
     status, _, ada = call(reference_server, "GET", "/v2/users/1")
     assert ada["links"] == {"self": "/v2/users/1", "posts": "/v1/users/1/posts"}
     assert call(reference_server, "GET", "/v1/users/1")[2]["name"] == "Ada"
