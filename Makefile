@@ -18,8 +18,11 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
-## Serve the reference app on the embedded defaults at http://127.0.0.1:8000
+## Serve the reference app on the embedded defaults at http://127.0.0.1:8000. First its database
+## (./covet.db, or DATABASE_URL) is migrated to the newest revision, and seeded while empty.
 run: $(VENV)/.installed
+	$(BIN)/covet db upgrade --config specs/covet.yaml
+	$(BIN)/covet db seed --config specs/covet.yaml
 	$(BIN)/covet run --config specs/covet.yaml
 
 ## Install the dev extras and run the whole suite
@@ -27,7 +30,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check engine tests handlers
+	$(BIN)/ruff check engine tests handlers schema
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
