@@ -3,8 +3,11 @@ covet.yaml, as `make run` does (the database is a new SQLite file via ``DATABASE
 
 from __future__ import annotations
 
+import ast
 import re
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,3 +96,35 @@ def test_downgrade_needs_a_revision(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["db", "downgrade"])
     assert exit_.value.code == 2 and "--revision" in capsys.readouterr().err
+
+
+def transcripts() -> list[tuple[list[str], list[str]]]:
+    """``$ covet db ...`` lines of docs/cli/db.md with the output shown under each."""
+    page = (ROOT / "docs" / "cli" / "db.md").read_text()
+    steps: list[tuple[list[str], list[str]]] = []
+    for block in re.findall(r"```\n(.*?)```", page, flags=re.DOTALL):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                steps.append((shlex.split(line[2:], comments=True), []))
+            else:
+                steps[-1][1].append(line)
+    return steps
+
+
+def test_the_transcripts_in_db_md_are_what_the_commands_print(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for command, shown in transcripts():
+        assert command[:2] == ["covet", "db"]
+        if shown:  # a command shown without output is an illustration only
+            assert db(capsys, *command[2:]) == (0, "\n".join(shown), ""), command
+
+
+async def test_the_python_example_in_db_md_runs() -> None:
+    page = (ROOT / "docs" / "cli" / "db.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    namespace: dict[str, Any] = {}
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    await eval(compile(example, "docs/cli/db.md", "exec", flags=flags, dont_inherit=True), namespace)
+    assert namespace["revisions"] == ("0001",)
+    assert namespace["inserted"]["users"] == 10 and namespace["inserted"]["posts"] == 20
