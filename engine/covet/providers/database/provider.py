@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import exc as sa_exc
 
 from covet.config import DatabaseConfig
-from covet.errors import ConfigError, ProviderError, UsageError
+from covet.errors import ConfigError, HTTPError, ProviderError, UsageError
 from covet.providers.base import HealthReport
 from covet.providers.database._errors import DatabaseUnavailableError, describe_failure
 from covet.providers.database._scope import DatabaseScope
@@ -75,9 +75,12 @@ class DatabaseProvider:
         """``SELECT 1`` on every database, with latency, within each one's connect_timeout."""
         return await self.manager.health()
 
-    def translate(self, error: BaseException) -> ProviderError | None:
-        """``error`` as the ProviderError clients should see (a 503), or ``None`` if it is not
-        a database being unavailable.
+    def translate(self, error: BaseException) -> ProviderError | HTTPError | None:
+        """``error`` as clients should see it, or ``None`` to leave it a 500.
+
+        A database that is unavailable is a ProviderError (503). A unique or foreign-key
+        constraint the database refused (``IntegrityError``, e.g. the loser of two concurrent
+        inserts that both passed ``x-covet-unique``) is a 409 with the standard body.
 
         The endpoint calls this on an exception escaping a handler that took a session: most
         failures already arrive as :class:`DatabaseUnavailableError`; this also catches the ones
@@ -87,6 +90,8 @@ class DatabaseProvider:
         """
         if isinstance(error, ProviderError):
             return error
+        if isinstance(error, sa_exc.IntegrityError):
+            return _conflict()
         if not _raised_by_database(error):
             return None
         reason = describe_failure(error)
@@ -94,6 +99,18 @@ class DatabaseProvider:
             return None
         database = self.manager.names[0] if len(self.manager.names) == 1 else None
         return DatabaseUnavailableError(database, reason)
+
+
+def _conflict() -> HTTPError:
+    # NOTE: the driver's message names constraints and values; it goes to the log (as the
+    # __cause__), never to the client.
+    return HTTPError(
+        "The request conflicts with existing data (a unique or reference constraint)",
+        status=409,
+        title="Conflict",
+        details=[{"field": "", "location": "body", "pointer": "", "code": "unique",
+                  "message": "A constraint of the database refused this change"}],
+    )
 
 
 def _parameter_names(databases: Mapping[str, DatabaseConfig]) -> dict[str, str]:
