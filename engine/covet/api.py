@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from covet.binding import bind_handler, resolve_handler
+from covet.binding import bind_handler, bind_operation, resolve_handler
 from covet.checks import build_checks
 from covet.config import ApiConfig, CovetConfig
 from covet.docs.routes import SOURCE as DOCS_SOURCE
@@ -152,15 +152,7 @@ class _Builder:
         handler, qualname = resolve_handler(
             operation, api_config.handlers, op_config.handler if op_config else None
         )
-        binding = bind_handler(
-            handler,
-            qualname,
-            parameters={spec[0]: spec[3] for spec in operation.parameters.specs},
-            has_body=operation.request_body is not None,
-            providers=self.providers,
-            where=(operation.file, operation.pointer),
-            label=operation.label,
-        )
+        binding = bind_operation(operation, handler, qualname, providers=self.providers)
         max_body = self.config.limits.max_body_size
         validate_response = self.config.validate_responses
         if op_config is not None:

@@ -22,7 +22,7 @@ from typing import Any
 from covet._naming import python_name
 from covet.errors import BindingError
 
-__all__ = ["Binding", "bind_handler", "import_object", "resolve_handler"]
+__all__ = ["Binding", "bind_handler", "bind_operation", "import_object", "resolve_handler"]
 
 Converter = Callable[[Any], Any]
 
@@ -209,6 +209,25 @@ def bind_handler(
         body_converter=body_converter,
         request_arg=request_arg,
         providers=tuple(provider_args),
+    )
+
+
+def bind_operation(
+    operation: Any, handler: Callable[..., Any], qualname: str, *, providers: Collection[str] = ()
+) -> Binding:
+    """:func:`bind_handler` with what a compiled operation supplies (its parameters, its body).
+
+    Raises:
+        BindingError: as :func:`bind_handler`, located at the operation.
+    """
+    return bind_handler(
+        handler,
+        qualname,
+        parameters={spec[0]: spec[3] for spec in operation.parameters.specs},
+        has_body=operation.request_body is not None,
+        providers=providers,
+        where=(operation.file, operation.pointer),
+        label=operation.label,
     )
 
 

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Collection
 from typing import Any
 
-from covet.binding import Binding, bind_handler, resolve_handler
+from covet.binding import Binding, bind_operation, resolve_handler
 from covet.errors import BindingError
 from covet.lint.collector import Collector
 from covet.spec import SpecDocument
@@ -97,15 +97,7 @@ class HandlerChecker:
         self, doc: SpecDocument, operation: Operation, handler: Any, qualname: str, out: Collector
     ) -> Binding | None:
         try:
-            return bind_handler(
-                handler,
-                qualname,
-                parameters={spec[0]: spec[3] for spec in operation.parameters.specs},
-                has_body=operation.request_body is not None,
-                providers=self.providers,
-                where=(operation.file, operation.pointer),
-                label=operation.label,
-            )
+            return bind_operation(operation, handler, qualname, providers=self.providers)
         except BindingError as exc:
             out.add_error(exc, "handler-param-unknown", doc=doc)
         except (TypeError, ValueError) as exc:  # inspect.signature on an odd callable
