@@ -1,7 +1,7 @@
 """A real server: ``covet run`` in a subprocess on a free port, for end-to-end tests.
 
-The reference app runs on a database prepared the way `make run` prepares it (``covet db
-upgrade`` then ``covet db seed``): a fresh SQLite file per server, copied from one seeded once
+The reference app runs on a database prepared the way `make run` prepares it (migrated to head,
+then seeded): a fresh SQLite file per server, copied from one seeded once
 per session, or a throwaway PostgreSQL database.
 """
 
@@ -22,7 +22,10 @@ from typing import IO
 
 import pytest
 
-from tests.schema.databases import create_database, drop_database
+from covet import migrations
+from covet.config import load_config
+from schema.seed import seed
+from tests.schema.databases import MIGRATIONS, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_CONFIG = ROOT / "specs" / "covet.yaml"
@@ -82,19 +85,17 @@ def start_server(
     raise RuntimeError("server did not start in time")
 
 
-def covet_db(database_url: str, *args: str) -> None:
-    """``covet db ARGS -c specs/covet.yaml`` on ``database_url``, as `make run` runs it."""
-    command = [sys.executable, "-m", "covet.cli", "db", *args, "-c", str(REFERENCE_CONFIG)]
-    env = {**os.environ, "DATABASE_URL": database_url}
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-
-
 def prepare_database(database_url: str) -> None:
-    covet_db(database_url, "upgrade")
-    covet_db(database_url, "seed")
+    """What `make run` does before serving (``covet db upgrade``, ``covet db seed``), in-process
+    to keep the suite fast; tests/cli/test_db.py runs the commands themselves."""
+    config = load_config(REFERENCE_CONFIG, environ={"DATABASE_URL": database_url})
+
+    async def prepare() -> None:
+        async with migrations.open_engine(config) as engine:
+            await migrations.upgrade(engine, MIGRATIONS)
+            await migrations.seed(engine, seed)
+
+    asyncio.run(prepare())
 
 
 @pytest.fixture(scope="session")
