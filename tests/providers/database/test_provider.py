@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from covet.config import DatabaseConfig
-from covet.errors import ConfigError, ProviderError, UsageError
+from covet.errors import ConfigError, HTTPError, ProviderError, UsageError
 from covet.providers.database import DatabaseProvider, DatabaseUnavailableError
 from tests.providers.backends import Backend, models, opened, pool_of
 
@@ -104,7 +104,9 @@ async def test_translate_names_the_database_of_a_pool_timeout_in_a_handler(
         assert translated.database == "default"
 
 
-async def test_translate_leaves_application_errors_alone(any_backend: Backend) -> None:
+async def test_translate_makes_a_refused_constraint_a_409_and_leaves_application_errors_alone(
+    any_backend: Backend,
+) -> None:
     base, _, item = models()
     async with opened(any_backend.config(), base) as provider:
         scope = provider.begin("db")
@@ -113,7 +115,9 @@ async def test_translate_leaves_application_errors_alone(any_backend: Backend) -
         with pytest.raises(IntegrityError) as caught:
             await session.flush()
         await scope.exit(ok=False)
-        assert provider.translate(caught.value) is None
+        conflict = provider.translate(caught.value)
+        assert isinstance(conflict, HTTPError) and conflict.status == 409
+        assert "same" not in str(conflict.details)  # the driver's text (values) stays in the log
         assert provider.translate(ValueError("bad input")) is None
         assert provider.translate(ConnectionRefusedError("the handler's own HTTP call")) is None
         assert provider.translate(TimeoutError()) is None
