@@ -20,6 +20,7 @@ import jsonschema_rs
 
 from covet.errors import RefResolutionError, SpecError, UnsupportedSpecError
 from covet.validation import _errors
+from covet.validation._closed import close_composition
 from covet.validation._discriminator import DiscriminatorBuilder
 from covet.validation._keywords import (
     DROPPED,
@@ -162,6 +163,7 @@ class SchemaCompiler:
             out: dict[str, Any] = {"$ref": self.ref(schema["$ref"], unit, pointer + "/$ref")}
         else:
             out = self._keywords(schema, unit, pointer)
+            close_composition(schema, out, unit.file, self.spec.resolve)
         fix_exclusive_bounds(out)
         if "discriminator" in schema:
             self._discriminators.apply(schema, out, unit, pointer)
