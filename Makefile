@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck bench routes clean
+.PHONY: run test lint typecheck bench bench-db routes clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "CovetPy needs Python 3.11+" or 0)'
@@ -41,6 +41,10 @@ routes: $(VENV)/.installed
 ## Side-by-side HTTP benchmark against raw ASGI, FastAPI, Litestar and Connexion (own venv)
 bench:
 	$(PYTHON) bench/run.py
+
+## Same SQLAlchemy code on PostgreSQL: CovetPy vs a bare ASGI app and FastAPI (bench/db/README.md)
+bench-db:
+	$(PYTHON) bench/db/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
