@@ -112,7 +112,10 @@ def literal(command: str, port: int) -> str:
 
 
 def guide_env(port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COVET_"))}
+    # NOTE: a reader's shell has no outer make: under `make test`, MAKELEVEL/MAKEFLAGS would make
+    # the guide's own `make test` print "make[1]: Entering directory" lines the page does not show.
+    outer = ("PYTEST_", "COVET_", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(outer)}
     env.update(PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}", PORT=str(port), PYTHONUNBUFFERED="1")
     return env
 
