@@ -27,7 +27,7 @@ from typing import Any
 
 from covet.errors import RefResolutionError, SpecError
 from covet.types import MISSING
-from covet.validation._errors import PathPart, show
+from covet.validation._errors import PathPart, json_type, show
 
 Caster = Callable[[str], Any]
 """Turns a string into a value or raises ValueError."""
@@ -261,22 +261,9 @@ def _implied_types(schema: dict[str, Any]) -> frozenset[str] | None:
     if "const" in schema:
         values = [schema["const"]]
     if isinstance(values, list) and values:
-        return frozenset(_json_scalar_type(value) for value in values)
+        return frozenset(json_type(value) for value in values)
     return None
 
-
-def _json_scalar_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, dict):
-        return "object"
-    return "array" if isinstance(value, list) else "string"
 
 
 def coerce(
