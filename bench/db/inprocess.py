@@ -2,19 +2,20 @@
 """Drive the database benchmark's apps in-process (no HTTP, no wrk) and say where time goes.
 
     bench/.venv/bin/python bench/db/inprocess.py                  # CPU µs/request, all apps
-    bench/.venv/bin/python bench/db/inprocess.py --clients 32     # each app under concurrency
-    bench/.venv/bin/python bench/db/inprocess.py --clients 32 --profile covet  # + cProfile
+    bench/.venv/bin/python bench/db/inprocess.py --clients 1      # strictly one at a time
+    bench/.venv/bin/python bench/db/inprocess.py --profile covet  # cProfile of CovetPy alone
 
-Each app gets the real ASGI lifespan (so its pool opens as under uvicorn), then ``GET``
-requests over the same deterministic paths as bench/db/run.py go straight into the ASGI
-callable, on uvloop: the app plus SQLAlchemy plus asyncpg, without uvicorn's HTTP parsing and
-socket writes. Run bench/db/run.py (or apps/seed.py) once first so the database holds the rows.
+All apps are loaded into one process and get the real ASGI lifespan (so their pools open as
+under uvicorn); ``GET`` requests over the same deterministic paths as bench/db/run.py go
+straight into each ASGI callable, on uvloop: the app plus SQLAlchemy plus asyncpg, without
+uvicorn's HTTP parsing and socket writes. Run bench/db/run.py (or apps/seed.py) once first so
+the database holds the seeded rows.
 
-With ``--clients 1`` (the default) all apps live in one process and take turns request by
-request; each request's CPU time is the thread's CPU clock across it (nothing else runs
-meanwhile). Interleaving makes the comparison hold on a shared machine, where load from other
-processes slows every request of a period alike. With more clients each app runs alone, its
-requests overlapping as under wrk, and the figure is the process's CPU time per request.
+The apps take turns in short bursts: ``--clients`` concurrent requests, ``--burst`` each, run
+to completion, then the next app's burst. A burst's cost is the process's CPU time across it
+(nothing else runs meanwhile). Taking turns every few hundred milliseconds makes the comparison
+hold on a shared or virtualised machine, where the speed of the CPU drifts by tens of percent
+from one second to the next and slows every app's bursts of that period alike.
 """
 
 from __future__ import annotations
@@ -94,43 +95,22 @@ async def request(app: ASGIApp, scope: dict[str, Any]) -> int:
     return status
 
 
-async def drive(app: ASGIApp, scopes: list[dict[str, Any]], total: int, clients: int) -> None:
-    per_client = total // clients
+async def burst(app: ASGIApp, scopes: list[dict[str, Any]], start: int, clients: int,
+                each: int) -> None:
+    """``clients`` concurrent clients, ``each`` requests apiece, from path ``start`` on."""
 
-    async def client(offset: int) -> None:
-        for n in range(per_client):
-            status = await request(app, scopes[(offset + n) % len(scopes)])
+    async def client(first: int) -> None:
+        for n in range(each):
+            scope = scopes[(first + n) % len(scopes)]
+            status = await request(app, scope)
             if status != 200:
-                raise SystemExit(f"{scopes[(offset + n) % len(scopes)]['path']}: status {status}")
+                raise SystemExit(f"{scope['path']}: status {status}")
 
-    await asyncio.gather(*(client(c * 97) for c in range(clients)))
-
-
-async def measure(framework: str, endpoint: str, args: argparse.Namespace) -> None:
-    app = load_app(framework)
-    life = Lifespan(app)
-    await life.event("startup")
-    paths = next(e for e in build_endpoints(2000) if e.key == endpoint).paths
-    scopes = [http_scope(p) for p in paths]
-    await drive(app, scopes, args.warmup, args.clients)
-    profiler = cProfile.Profile() if framework in args.profile else None
-    cpu, wall = time.process_time(), time.perf_counter()
-    if profiler is not None:
-        profiler.enable()
-    await drive(app, scopes, args.requests, args.clients)
-    if profiler is not None:
-        profiler.disable()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    done = args.requests // args.clients * args.clients
-    print(f"{framework:8} {endpoint:5} {cpu / done * 1e6:7.0f} us CPU/request  "
-          f"{done / wall:7.0f} req/s (one process: app + postgres share the machine)", flush=True)
-    await life.event("shutdown")
-    if profiler is not None:
-        report(profiler, done, args)
+    await asyncio.gather(*(client(start + c * each) for c in range(clients)))
 
 
-async def interleave(endpoint: str, args: argparse.Namespace) -> None:
-    """All apps in one process, one request each in turn; CPU time per request per app."""
+async def compare(endpoint: str, args: argparse.Namespace) -> None:
+    """Every app in turn, burst by burst; CPU time per request per app."""
     frameworks = args.only.split(",")
     apps = {f: load_app(f) for f in frameworks}
     lives = [Lifespan(app) for app in apps.values()]
@@ -138,57 +118,77 @@ async def interleave(endpoint: str, args: argparse.Namespace) -> None:
         await life.event("startup")
     paths = next(e for e in build_endpoints(2000) if e.key == endpoint).paths
     scopes = [http_scope(p) for p in paths]
-    spent = dict.fromkeys(frameworks, 0.0)
-    clock = time.thread_time
-    for n in range(args.warmup + args.requests):
-        scope = scopes[n % len(scopes)]
+    per_burst = args.clients * args.burst
+    spent = {f: [] for f in frameworks}
+    for number in range(args.warmup_bursts + args.bursts):
+        start = number * per_burst
         for framework, app in apps.items():
-            start = clock()
-            status = await request(app, scope)
-            if n >= args.warmup:
-                spent[framework] += clock() - start
-            if status != 200:
-                raise SystemExit(f"{framework} {scope['path']}: status {status}")
-    base = spent.get("raw")
-    for framework in frameworks:
-        per_request = spent[framework] / args.requests * 1e6
-        extra = f"  (+{per_request - base / args.requests * 1e6:.0f} over bare)" if base else ""
-        print(f"{framework:8} {endpoint:5} {per_request:7.0f} us CPU/request{extra}", flush=True)
+            before = time.process_time()
+            await burst(app, scopes, start, args.clients, args.burst)
+            if number >= args.warmup_bursts:
+                spent[framework].append((time.process_time() - before) / per_burst * 1e6)
+    report_costs(endpoint, spent)
     for life in lives:
         await life.event("shutdown")
 
 
-def report(profiler: cProfile.Profile, done: int, args: argparse.Namespace) -> None:
+def report_costs(endpoint: str, spent: dict[str, list[float]]) -> None:
+    """Mean CPU per request; against bare ASGI, also the median of the burst-by-burst ratios."""
+    base = spent.get("raw")
+    for framework, costs in spent.items():
+        mean = sum(costs) / len(costs)
+        text = f"{framework:8} {endpoint:5} {mean:6.0f} us CPU/request"
+        if base:
+            ratios = sorted(c / b for c, b in zip(costs, base, strict=True))
+            text += (f"  {mean - sum(base) / len(base):+5.0f} us vs bare ASGI, cost ratio "
+                     f"{ratios[len(ratios) // 2]:.2f}x (median of bursts)")
+        print(text, flush=True)
+
+
+async def profile(framework: str, endpoint: str, args: argparse.Namespace) -> None:
+    """One app alone, its bursts under cProfile."""
+    app = load_app(framework)
+    life = Lifespan(app)
+    await life.event("startup")
+    paths = next(e for e in build_endpoints(2000) if e.key == endpoint).paths
+    scopes = [http_scope(p) for p in paths]
+    per_burst = args.clients * args.burst
+    for number in range(args.warmup_bursts):
+        await burst(app, scopes, number * per_burst, args.clients, args.burst)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for number in range(args.bursts):
+        await burst(app, scopes, number * per_burst, args.clients, args.burst)
+    profiler.disable()
+    await life.event("shutdown")
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats(order).print_stats(args.top)
-        print(f"--- cProfile by {order} ({done} requests; divide times by it for per-request)")
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
+        print(f"--- {framework} {endpoint}: cProfile by {order}, {args.bursts * per_burst} requests")
         print("\n".join(line for line in out.getvalue().splitlines()[5:] if line.strip()))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default=",".join(FRAMEWORKS))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--only", default=",".join(FRAMEWORKS), help="comma-separated apps")
     parser.add_argument("--endpoints", default=",".join(ENDPOINT_KEYS))
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--clients", type=int, default=1,
-                        help="concurrent requests; 1 interleaves the apps request by request")
-    parser.add_argument("--profile", default="", help="comma-separated apps to cProfile")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent requests in a burst")
+    parser.add_argument("--burst", type=int, default=10, help="requests per client per burst")
+    parser.add_argument("--bursts", type=int, default=40, help="measured bursts per app")
+    parser.add_argument("--warmup-bursts", type=int, default=3)
+    parser.add_argument("--profile", default="", help="cProfile this app alone instead")
     parser.add_argument("--top", type=int, default=35, help="rows of each cProfile listing")
     parser.add_argument("--pre-ping", action="store_true", help="pool_pre_ping on in every app")
     args = parser.parse_args()
-    args.profile = set(filter(None, args.profile.split(",")))
     os.environ["COVET_BENCH_PRE_PING"] = "true" if args.pre_ping else "false"
     import uvloop
 
     for endpoint in args.endpoints.split(","):
-        if args.clients == 1 and not args.profile:
-            uvloop.run(interleave(endpoint, args))
-            continue
-        for framework in args.only.split(","):
-            uvloop.run(measure(framework, endpoint, args))
+        if args.profile:
+            uvloop.run(profile(args.profile, endpoint, args))
+        else:
+            uvloop.run(compare(endpoint, args))
 
 
 if __name__ == "__main__":
