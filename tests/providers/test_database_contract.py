@@ -181,16 +181,21 @@ async def test_two_hundred_concurrent_scopes_share_a_pool_of_twenty(any_backend:
     async with opened(config) as provider:
         pool = pool_of(provider)
         in_use = peak = 0
+        pool_full = asyncio.Event()
 
         async def request() -> None:
             nonlocal in_use, peak
             scope = provider.begin("db")
             session = await scope.enter()
             in_use += 1
-            peak = max(peak, in_use)
+            peak = max(peak, in_use, pool.checkedout())
+            if in_use == 20:
+                pool_full.set()
             try:
                 assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
-                await asyncio.sleep(0.01)
+                # The first twenty hold their connections until all twenty are out at
+                # once: the pool really lends twenty, and never a twenty-first.
+                await asyncio.wait_for(pool_full.wait(), timeout=10)
             finally:
                 in_use -= 1
                 await scope.exit(ok=True)
