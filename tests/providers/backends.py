@@ -39,8 +39,11 @@ class Backend:
 
     name: str
     url: str
+    pre_ping: bool = True
+    """``pool_pre_ping`` of :meth:`config` unless given: on is the default, off the fast path."""
 
     def config(self, **settings: Any) -> DatabaseConfig:
+        settings.setdefault("pool_pre_ping", self.pre_ping)
         return DatabaseConfig(url=settings.pop("url", self.url), **settings)
 
     @property
@@ -60,12 +63,12 @@ class Backend:
         return url.set(password="s3cret-password").render_as_string(False)
 
 
-def backend(name: str, tmp_path: Path) -> Backend:
+def backend(name: str, tmp_path: Path, *, pre_ping: bool = True) -> Backend:
     """The backend called ``name``, its server checked (skip, or fail under CI)."""
     if name == "sqlite":
-        return Backend(name, f"sqlite+aiosqlite:///{tmp_path / 'covet.db'}")
+        return Backend(name, f"sqlite+aiosqlite:///{tmp_path / 'covet.db'}", pre_ping)
     variable, default = _DEFAULT_URLS[name]
-    found = Backend(name, os.environ.get(variable) or default)
+    found = Backend(name, os.environ.get(variable) or default, pre_ping)
     host, port = found.host_port
     try:
         socket.create_connection((host, port), timeout=2).close()

@@ -29,6 +29,13 @@ async def count(provider: DatabaseProvider, model: type[Any]) -> int:
     return int(total)
 
 
+
+@pytest.fixture
+def any_backend(any_backend_each_ping: Backend) -> Backend:
+    """Every contract holds with ``pool_pre_ping`` on and off (when off, an idle pooled
+    connection is not checked out until the first statement)."""
+    return any_backend_each_ping
+
 async def test_provider_satisfies_the_provider_protocol(any_backend: Backend) -> None:
     async with opened(any_backend.config()) as provider:
         assert isinstance(provider, Provider)
@@ -187,23 +194,65 @@ async def test_two_hundred_concurrent_scopes_share_a_pool_of_twenty(any_backend:
             nonlocal in_use, peak
             scope = provider.begin("db")
             session = await scope.enter()
-            in_use += 1
-            peak = max(peak, in_use, pool.checkedout())
-            if in_use == 20:
-                pool_full.set()
             try:
                 assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+                in_use += 1  # from here on the request surely holds a connection
+                peak = max(peak, in_use, pool.checkedout())
+                if in_use == 20:
+                    pool_full.set()
                 # The first twenty hold their connections until all twenty are out at
                 # once: the pool really lends twenty, and never a twenty-first.
                 await asyncio.wait_for(pool_full.wait(), timeout=10)
-            finally:
                 in_use -= 1
+            finally:
                 await scope.exit(ok=True)
 
         await asyncio.gather(*(request() for _ in range(200)))
         assert peak == 20
         assert pool.checkedout() == 0
         assert pool.checkedin() == 20
+
+
+async def test_without_pre_ping_the_first_statement_takes_an_idle_connection(
+    any_backend: Backend,
+) -> None:
+    async with opened(any_backend.config(pool_pre_ping=False)) as provider:
+        pool = pool_of(provider)
+        await warm_up(provider)  # one idle connection in the pool now
+        scope = provider.begin("db")
+        session = await scope.enter()
+        assert pool.checkedout() == 0  # nothing could fail or wait: no checkout yet
+        await session.execute(text("SELECT 1"))
+        assert pool.checkedout() == 1
+        await scope.exit(ok=True)
+        assert pool.checkedout() == 0
+
+
+async def test_enter_checks_out_with_pre_ping_or_no_idle_connection(any_backend: Backend) -> None:
+    async with opened(any_backend.config(pool_pre_ping=True)) as provider:
+        pool = pool_of(provider)
+        await warm_up(provider)  # an idle connection, but it must be pinged first
+        scope = provider.begin("db")
+        await scope.enter()  # the ping runs here, under the checkout deadline
+        assert pool.checkedout() == 1
+        await scope.exit(ok=True)
+
+    async with opened(any_backend.config(pool_pre_ping=False)) as provider:
+        pool = pool_of(provider)
+        holder = provider.begin("db")
+        await (await holder.enter()).execute(text("SELECT 1"))  # takes the idle connection
+        scope = provider.begin("db")
+        await scope.enter()  # none idle: a new connection, under the checkout deadline
+        assert pool.checkedout() == 2
+        await scope.exit(ok=True)
+        await holder.exit(ok=True)
+        assert pool.checkedout() == 0
+
+
+async def warm_up(provider: DatabaseProvider) -> None:
+    scope = provider.begin("db")
+    await (await scope.enter()).execute(text("SELECT 1"))
+    await scope.exit(ok=True)
 
 
 async def test_health_reports_ok_with_latency(any_backend: Backend) -> None:

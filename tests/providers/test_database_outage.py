@@ -56,7 +56,8 @@ async def fails_fast(provider: DatabaseProvider) -> ProviderError:
     return caught.value
 
 
-async def test_server_down_is_a_fast_provider_error_then_recovers(server_backend: Backend) -> None:
+async def test_server_down_is_a_fast_provider_error_then_recovers(server_backend_each_ping: Backend) -> None:
+    server_backend = server_backend_each_ping
     async with behind_proxy(server_backend) as (provider, proxy):
         assert await select(provider, 11) == 11  # a pooled connection exists
 
@@ -87,8 +88,9 @@ async def test_hung_network_is_a_provider_error_within_the_timeouts(
 
 
 async def test_connection_cut_during_the_handler_is_a_provider_error(
-    server_backend: Backend,
+    server_backend_each_ping: Backend,
 ) -> None:
+    server_backend = server_backend_each_ping
     async with behind_proxy(server_backend) as (provider, proxy):
         pool = pool_of(provider)
         scope = provider.begin("db")
@@ -109,8 +111,9 @@ async def test_connection_cut_during_the_handler_is_a_provider_error(
 
 
 async def test_query_on_a_hung_connection_ends_at_the_client_side_limit(
-    server_backend: Backend,
+    server_backend_each_ping: Backend,
 ) -> None:
+    server_backend = server_backend_each_ping
     proxy = TcpProxy(*server_backend.host_port)
     await proxy.start()
     # statement_timeout also bounds every query client-side: statement + connect timeouts
@@ -138,8 +141,9 @@ async def test_query_on_a_hung_connection_ends_at_the_client_side_limit(
 
 
 async def test_request_cancelled_mid_query_leaves_no_connection_behind(
-    server_backend: Backend,
+    server_backend_each_ping: Backend,
 ) -> None:
+    server_backend = server_backend_each_ping
     sleep = {"postgresql": "SELECT pg_sleep(3)", "mariadb": "SELECT SLEEP(3)"}[server_backend.name]
     async with opened(server_backend.config(**FAST)) as provider:
         pool = pool_of(provider)

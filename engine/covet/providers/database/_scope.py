@@ -4,9 +4,16 @@
 unreachable database fails *before* the handler runs, as a 503), inside one transaction.
 ``exit(ok)`` commits when ``ok`` and there is still something to commit (a handler may commit
 itself and carry on), rolls back otherwise, and always closes the session, returning the
-connection to the pool. The finishing work runs in its own task that the caller's cancellation
-(a client that went away) cannot interrupt: the caller sees ``CancelledError``, the connection
-still goes back.
+connection to the pool. The caller's cancellation (a client that went away) cannot interrupt the
+finishing work: the caller sees ``CancelledError``, the commit or rollback completes and the
+connection still goes back.
+
+PERF: with ``pool_pre_ping`` off and an idle connection in the pool, ``enter()`` does not check
+out eagerly: the checkout could not fail or wait (no ping, no I/O), and the first statement
+takes the connection as in plain SQLAlchemy, a failure there is translated to the same 503.
+The eager checkout runs in a task of its own with a sharp deadline (:meth:`Background.within`),
+which costs some 15-20 us per request, 5 % of a one-query request on PostgreSQL
+(bench/DB_RESULTS.md).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import functools
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.pool import Pool
 
 from covet.config import DatabaseConfig
 from covet.errors import UsageError
@@ -29,7 +37,7 @@ logger = logging.getLogger("covet.providers.database")
 class DatabaseScope:
     """The session behind one handler parameter (``db``, ``analytics``...) for one request."""
 
-    __slots__ = ("_background", "_config", "_database", "_maker", "session")
+    __slots__ = ("_background", "_config", "_database", "_maker", "_pool", "session")
 
     def __init__(
         self,
@@ -37,11 +45,14 @@ class DatabaseScope:
         maker: async_sessionmaker[AsyncSession],
         config: DatabaseConfig,
         background: Background,
+        pool: Pool | None = None,
     ) -> None:
         self._database = database
         self._maker = maker
         self._config = config
         self._background = background
+        # Only a pool without pre-ping can lend an idle connection with no I/O.
+        self._pool = None if config.pool_pre_ping else pool
         self.session: AsyncSession | None = None
 
     async def enter(self) -> AsyncSession:
@@ -55,7 +66,10 @@ class DatabaseScope:
             raise UsageError("a DatabaseScope is entered once per request")
         session = self._maker()
         budget = self._config.pool_timeout + self._config.connect_timeout
-        # PERF: the checkout runs in a task of its own (some 20 us) so the deadline is sharp.
+        pool = self._pool
+        if pool is not None and pool.checkedin() > 0:  # type: ignore[attr-defined]
+            self.session = session  # the first statement checks out (see the module's PERF)
+            return session
         try:
             await self._background.within(
                 budget, _begin(session), functools.partial(_discard, session)

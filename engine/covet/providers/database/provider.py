@@ -64,11 +64,13 @@ class DatabaseProvider:
     def begin(self, name: str, request: Request | None = None) -> DatabaseScope:
         """The scope of parameter ``name`` for one request; ``enter()`` gives the session."""
         database = self.database_for(name)
+        manager = self.manager
         return DatabaseScope(
             database,
-            self.manager.sessionmaker(database),
-            self.manager.configs[database],
-            self.manager.background,
+            manager.sessionmaker(database),
+            manager.configs[database],
+            manager.background,
+            manager.engine(database).sync_engine.pool,
         )
 
     async def health(self) -> list[HealthReport]:
