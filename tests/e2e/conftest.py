@@ -2,7 +2,7 @@
 
 The reference app runs on a database prepared the way `make run` prepares it (migrated to head,
 then seeded): a fresh SQLite file per server, copied from one seeded once
-per session, or a throwaway PostgreSQL database.
+per session, or a throwaway PostgreSQL or MariaDB database.
 """
 
 from __future__ import annotations
@@ -125,9 +125,21 @@ def reference_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         asyncio.run(drop_database(url))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module")
+def reference_mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL to a throwaway MariaDB database, migrated and seeded; dropped afterwards."""
+    url = asyncio.run(create_database("mariadb", tmp_path_factory.mktemp("mariadb")))
+    try:
+        prepare_database(url)
+        yield url
+    finally:
+        asyncio.run(drop_database(url))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
 def reference_server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    """The reference app on seeded data: every test using it runs on SQLite and on PostgreSQL."""
+    """The reference app on seeded data: every test using it runs on SQLite, PostgreSQL and
+    MariaDB."""
     url: str = request.getfixturevalue(f"reference_{request.param}")
     server = start_server(REFERENCE_CONFIG, env={"DATABASE_URL": url})
     yield server

@@ -1,8 +1,8 @@
 """The reference application over a real uvicorn socket (uvloop + httptools), on its database.
 
 Each server starts from the seeded data (``covet db seed``: Ada, Brian and Chen first, then
-generated users, posts and comments); every test using ``reference_server`` runs once on SQLite
-and once on PostgreSQL.
+generated users, posts and comments); every test using ``reference_server`` runs once on SQLite,
+once on PostgreSQL and once on MariaDB.
 """
 
 from __future__ import annotations
