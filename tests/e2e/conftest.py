@@ -114,26 +114,24 @@ def reference_sqlite(seeded_sqlite: Path, tmp_path_factory: pytest.TempPathFacto
     return f"sqlite+aiosqlite:///{database}"
 
 
-@pytest.fixture(scope="module")
-def reference_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A URL to a throwaway PostgreSQL database, migrated and seeded; dropped afterwards."""
-    url = asyncio.run(create_database("postgresql", tmp_path_factory.mktemp("postgresql")))
+def _throwaway_reference(kind: str, factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL to a throwaway database of ``kind``, migrated and seeded; dropped afterwards."""
+    url = asyncio.run(create_database(kind, factory.mktemp(kind)))
     try:
         prepare_database(url)
         yield url
     finally:
         asyncio.run(drop_database(url))
+
+
+@pytest.fixture(scope="module")
+def reference_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _throwaway_reference("postgresql", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def reference_mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A URL to a throwaway MariaDB database, migrated and seeded; dropped afterwards."""
-    url = asyncio.run(create_database("mariadb", tmp_path_factory.mktemp("mariadb")))
-    try:
-        prepare_database(url)
-        yield url
-    finally:
-        asyncio.run(drop_database(url))
+    yield from _throwaway_reference("mariadb", tmp_path_factory)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
