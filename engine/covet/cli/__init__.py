@@ -1,6 +1,8 @@
 """The ``covet`` command: a thin shell over the same loader and app as the Python API.
 
 Each command is a module here with ``add_parser(commands)``; its handler returns the exit status.
+Building the parser stays light: a command imports what it runs (the linter, the scaffolding,
+alembic) inside its handler, so ``covet run`` loads only what serving needs.
 """
 
 from __future__ import annotations
@@ -17,17 +19,23 @@ from covet.cli import validate as validate
 from covet.cli.run import app_factory
 from covet.errors import CovetError
 
-__all__ = ["app_factory", "main"]
+__all__ = ["app_factory", "build_parser", "main"]
 
 COMMANDS = (run, routes, validate, new, generate, openapi, db)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``covet`` command line; returns the process exit status."""
+def build_parser() -> argparse.ArgumentParser:
+    """The ``covet`` parser with every command registered."""
     parser = argparse.ArgumentParser(prog="covet", description="Spec-first API engine.")
     commands = parser.add_subparsers(dest="command")
     for command in COMMANDS:
         command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``covet`` command line; returns the process exit status."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from covet.errors import UsageError
-from covet.scaffold.generate import GeneratedHandlers, generate_handlers
+
+if TYPE_CHECKING:
+    from covet.scaffold.generate import GeneratedHandlers
 
 __all__ = ["add_parser"]
 
@@ -38,6 +41,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _handlers(args: argparse.Namespace) -> int:
+    from covet.scaffold.generate import generate_handlers  # NOTE: here: `covet run` skips it
+
     try:
         result = generate_handlers(args.spec, args.out, sync=args.sync)
     except UsageError as exc:

@@ -9,9 +9,12 @@ import argparse
 import sys
 
 from covet.errors import UsageError
-from covet.scaffold.project import NAME_RULE, create_project
 
 __all__ = ["add_parser"]
+
+# NOTE: covet.scaffold.project.NAME_RULE, spelled out so that building the parser (as `covet run`
+# does) never imports the scaffolding; tests/cli/test_imports.py pins it to the original.
+NAME_RULE = "letters, digits, '-' and '_', starting with a letter, at most 64 characters"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +33,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _new(args: argparse.Namespace) -> int:
+    from covet.scaffold.project import create_project  # NOTE: here: `covet run` skips it
+
     try:
         project = create_project(args.name, args.dir)
     except UsageError as exc:

@@ -13,22 +13,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from covet.cli._common import DEFAULT_CONFIG
-from covet.lint import (
-    FORMATS,
-    SEVERITIES,
-    Finding,
-    format_findings,
-    validate_config,
-    validate_specs,
-)
-from covet.lint.finding import is_at_least
-from covet.lint.rules import INPUT_RULES
+
+if TYPE_CHECKING:
+    from covet.lint import Finding
 
 __all__ = ["add_parser", "exit_status"]
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# NOTE: covet.lint's FORMATS and SEVERITIES, spelled out so that building the parser (as `covet
+# run` does) never imports the linter; tests/cli/test_imports.py pins them to covet.lint's.
+FORMAT_NAMES = ("text", "json", "github", "sarif")
+SEVERITY_NAMES = ("error", "warning", "info")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,9 +42,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--provider", action="append", default=[], metavar="NAME",
         help="a provider name handlers may take (db, cache...); repeatable",
     )
-    validate.add_argument("--format", choices=list(FORMATS), default="text", help="output format")
+    validate.add_argument("--format", choices=list(FORMAT_NAMES), default="text", help="output format")
     validate.add_argument(
-        "--fail-on", choices=list(SEVERITIES), default="error",
+        "--fail-on", choices=list(SEVERITY_NAMES), default="error",
         help="lowest severity that fails the run (default: error)",
     )
     validate.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
@@ -58,6 +56,8 @@ def _validate(args: argparse.Namespace) -> int:
     if problem:
         print(f"covet validate: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    from covet.lint import format_findings  # NOTE: here, so only `covet validate` loads the linter
+
     started = time.perf_counter()
     findings = _findings(args)
     report = format_findings(findings, args.format)
@@ -84,6 +84,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def _findings(args: argparse.Namespace) -> list[Finding]:
+    from covet.lint import validate_config, validate_specs
+
     if args.specs:
         return validate_specs(args.specs, args.handlers, providers=args.provider)
     return validate_config(args.config or DEFAULT_CONFIG, providers=args.provider)
@@ -98,6 +100,9 @@ def _notes(args: argparse.Namespace, seconds: float) -> None:
 
 def exit_status(findings: list[Finding], fail_on: str = "error") -> int:
     """2 when the input could not be checked, 1 when a finding reaches ``fail_on``, else 0."""
+    from covet.lint.finding import is_at_least
+    from covet.lint.rules import INPUT_RULES
+
     if any(finding.rule in INPUT_RULES for finding in findings):
         return EXIT_USAGE
     if any(is_at_least(finding.severity, fail_on) for finding in findings):
