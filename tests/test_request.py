@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -99,3 +100,57 @@ def test_parse_query_agrees_with_parse_qs(query: str) -> None:
     from covet.request import parse_query
 
     assert parse_query(query) == parse_qs(query, keep_blank_values=True)
+
+
+class Server:
+    """Receive as uvicorn does: a held message at once, otherwise wait until there is one."""
+
+    def __init__(self, *messages: dict[str, Any]) -> None:
+        self.messages = list(messages)
+        self.arrived = asyncio.Event()
+        self.gone = False
+
+    async def receive(self) -> dict[str, Any]:
+        while not self.messages and not self.gone:
+            self.arrived.clear()
+            await self.arrived.wait()
+        return self.messages.pop(0) if self.messages else {"type": "http.disconnect"}
+
+    def leave(self) -> None:
+        self.gone = True
+        self.arrived.set()
+
+
+def served(server: Server) -> Request:
+    scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": []}
+    return Request(scope, server.receive)
+
+
+async def test_is_disconnected_never_waits_while_the_client_is_there() -> None:
+    server = Server()
+    request = served(server)
+    assert await request.is_disconnected() is False
+    assert not server.arrived._waiters  # the abandoned receive left no waiter behind
+
+    server.leave()
+    assert await request.is_disconnected() is True
+    assert request.poll_disconnected() is True
+
+
+async def test_a_body_taken_by_the_poll_is_still_the_body() -> None:
+    server = Server(
+        {"type": "http.request", "body": b"he", "more_body": True},
+        {"type": "http.request", "body": b"llo", "more_body": False},
+    )
+    request = served(server)
+    assert request.poll_disconnected() is False
+    assert await request.body() == b"hello"
+
+
+async def test_a_client_gone_before_its_body_was_read() -> None:
+    server = Server({"type": "http.request", "body": b"partial", "more_body": True})
+    server.leave()
+    request = served(server)
+    assert request.poll_disconnected() is True
+    with pytest.raises(ClientDisconnect):
+        await request.body()

@@ -201,8 +201,15 @@ class Endpoint:
             if translated is not None:
                 raise translated from exc
             raise
+        ok = response.status_code < 400
+        if ok and request.poll_disconnected():
+            # Nobody will read this response: undo the work rather than commit it unseen (a
+            # client that gave up may well retry). Uvicorn does not cancel a handler whose
+            # client left, so this is where a disconnect is noticed.
+            logger.info("%s %s: the client went away; rolled back", request.method, request.path)
+            ok = False
         try:
-            await _exit_scopes(scopes, ok=response.status_code < 400)
+            await _exit_scopes(scopes, ok=ok)
         except BaseException as exc:  # a failed commit: the response must not claim success
             translated = self._translate(exc)
             if translated is not None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+import uvicorn
 
 from covet.app import CovetApp
 from covet.testing import AsyncTestClient
@@ -22,7 +26,9 @@ paths:
       responses: {'200': {description: ok}}
     post:
       operationId: createItem
-      parameters: [{name: fail, in: query, schema: {type: string}}]
+      parameters:
+        - {name: fail, in: query, schema: {type: string}}
+        - {name: pause, in: query, schema: {type: number, minimum: 0, maximum: 5}}
       requestBody:
         required: true
         content:
@@ -32,18 +38,70 @@ paths:
 """
 
 
-@asynccontextmanager
-async def serving(tmp_path: Path, url: str, **database: Any) -> AsyncIterator[AsyncTestClient]:
+def items_app(tmp_path: Path, url: str, **database: Any) -> CovetApp:
     spec = tmp_path / "items.yaml"
     spec.write_text(SPEC)
-    app = CovetApp.from_spec(
+    return CovetApp.from_spec(
         spec,
         "tests.providers.fixtures.item_handlers",
         server={"access_log": False},
         providers={"database": {"url": url, **database}},
     )
-    async with AsyncTestClient(app) as client:
+
+
+@asynccontextmanager
+async def serving(tmp_path: Path, url: str, **database: Any) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(items_app(tmp_path, url, **database)) as client:
         yield client
+
+
+@asynccontextmanager
+async def uvicorn_serving(app: CovetApp) -> AsyncIterator[int]:
+    """``app`` behind a real uvicorn (httptools) on a free loopback port, in this event loop."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, http="httptools", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        yield int(server.servers[0].sockets[0].getsockname()[1])
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def list_items(port: int) -> Any:
+    answer = await exchange(port, b"GET /items HTTP/1.1\r\nhost: test\r\n\r\n", leave_after=None)
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    return json.loads(answer.partition(b"\r\n\r\n")[2])
+
+
+async def post_item(port: int, slug: str, pause: float, *, leave_after: float | None) -> bytes:
+    body = json.dumps({"slug": slug}).encode()
+    head = (
+        f"POST /items?pause={pause} HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n\r\n"
+    )
+    return await exchange(port, head.encode() + body, leave_after=leave_after)
+
+
+async def exchange(port: int, request: bytes, *, leave_after: float | None) -> bytes:
+    """Send ``request`` over a new connection and read the answer; with ``leave_after``, hang
+    up that many seconds later instead of reading it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    if leave_after is not None:
+        await asyncio.sleep(leave_after)
+        writer.close()
+        await writer.wait_closed()
+        return b""
+    answer = await reader.read(65536)
+    writer.close()
+    await writer.wait_closed()
+    return answer
 
 
 @asynccontextmanager
@@ -68,6 +126,21 @@ async def test_success_commits_and_an_error_response_rolls_back(
         listed = await client.get("/items")
     assert (created.status_code, refused.status_code) == (201, 400)
     assert listed.json() == ["kept"]
+
+
+async def test_a_client_that_leaves_mid_request_gets_its_work_rolled_back(
+    any_backend: Backend, tmp_path: Path
+) -> None:
+    app = items_app(tmp_path, any_backend.url)
+    async with items_table(any_backend), uvicorn_serving(app) as port:
+        stayed = await post_item(port, "seen", 0.2, leave_after=None)
+        await post_item(port, "unseen", 0.5, leave_after=0.1)  # uvicorn lets the handler finish
+        await asyncio.sleep(0.8)
+        listed = await list_items(port)
+        pool = app.providers["db"].manager.engine("default").sync_engine.pool  # type: ignore[attr-defined]
+        assert pool.checkedout() == 0
+    assert stayed.startswith(b"HTTP/1.1 201")
+    assert listed == ["seen"]
 
 
 async def test_database_down_is_a_503_and_the_next_request_after_it_succeeds(
