@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, DateTime, Dialect, String, literal
-from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -41,6 +40,10 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name in _MYSQL:
+            # NOTE: imported here, where the MariaDB dialect has loaded it already: SQLite and
+            # PostgreSQL servers never pay for sqlalchemy.dialects.mysql (~1 MB, bench/MEMORY.md)
+            from sqlalchemy.dialects import mysql
+
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime(timezone=True))
 
