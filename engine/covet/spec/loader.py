@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from covet.errors import RefResolutionError, SpecError, UnsupportedSpecError
 from covet.spec._files import line_finder, parse_file, read_file
@@ -132,6 +131,10 @@ class SpecDocument:
         if not file_part:
             return base
         if file_part.startswith("file:"):
+            # NOTE: imported here: urllib.request (+ http.client, email) is ~0.5 MB a server
+            # never needs unless a spec refers to a file: URI (bench/MEMORY.md)
+            from urllib.request import url2pathname
+
             return os.path.normpath(url2pathname(urlsplit(file_part).path))
         if has_scheme(file_part):
             raise UnsupportedSpecError(
