@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from html import escape
 
 from covet.docs.assets import Asset
 
 __all__ = ["relative_url", "render_redoc", "render_swagger_ui"]
+
+# PERF: html.escape, by translation: importing html loads html.entities, ~0.5 MB of named
+# character references a server never uses (bench/MEMORY.md). Same output as html.escape(text).
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+)
 
 _HEAD = """\
 <!DOCTYPE html>
@@ -36,6 +41,11 @@ def relative_url(page: str, target: str) -> str:
     """
     relative = posixpath.relpath(target, posixpath.dirname(page) or "/")
     return relative if relative.startswith("../") else "./" + relative
+
+
+def escape(text: str) -> str:
+    """``text`` safe in HTML content and quoted attributes, as :func:`html.escape` makes it."""
+    return text.translate(_HTML_ESCAPES)
 
 
 def render_swagger_ui(
