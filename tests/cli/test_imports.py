@@ -88,3 +88,23 @@ def test_constants_spelled_out_for_the_parser_match_their_source(
     spelled_out: object, original: object
 ) -> None:
     assert spelled_out == original
+
+
+UVICORN_FOR_RUN = """
+import sys
+from covet.cli.run import _import_uvicorn
+uvicorn = _import_uvicorn(reload={reload})
+assert "uvicorn.supervisors" in sys.modules and sys.modules.get("watchfiles", 1) is not None
+print(uvicorn.supervisors.ChangeReload.__name__)
+"""
+
+
+def test_run_imports_uvicorn_without_watchfiles_which_handlers_can_still_import() -> None:
+    modules = loaded_modules(UVICORN_FOR_RUN.format(reload=False))
+    assert "uvicorn" in modules
+    assert "watchfiles" not in modules and "anyio" not in modules
+    assert "watchfiles" in loaded_modules(UVICORN_FOR_RUN.format(reload=False) + "import watchfiles")
+
+
+def test_run_with_reload_imports_uvicorn_as_it_is() -> None:
+    assert "watchfiles" in loaded_modules(UVICORN_FOR_RUN.format(reload=True))

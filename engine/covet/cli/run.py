@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+from types import ModuleType
 from typing import Any
 
 from covet.app import CovetApp
@@ -37,8 +38,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    uvicorn = _import_uvicorn(reload=args.reload)
     config = _with_overrides(load_config(args.config), args)
     configure_logging(config.server.log_level)
     if args.reload and config.server.workers > 1:
@@ -74,6 +74,27 @@ def _run(args: argparse.Namespace) -> int:
     else:
         uvicorn.run(app, **options)
     return 0
+
+
+def _import_uvicorn(*, reload: bool) -> ModuleType:
+    """``import uvicorn``; without ``reload``, keeping it from loading watchfiles (and anyio).
+
+    NOTE: uvicorn.supervisors imports watchfiles whenever it is installed, for uvicorn's own
+    ``--reload``, which ``covet run`` never uses (``--reload`` is covet's Reloader, which imports
+    watchfiles itself): ~0.9 MB of RSS (bench/MEMORY.md). Marking it missing during the import
+    makes uvicorn pick its stat-based reloader class instead; the mark is removed right after, so
+    handlers can still import watchfiles.
+    """
+    if reload or "watchfiles" in sys.modules or "uvicorn" in sys.modules:
+        import uvicorn
+
+        return uvicorn
+    sys.modules["watchfiles"] = None  # type: ignore[assignment]
+    try:
+        import uvicorn
+    finally:
+        del sys.modules["watchfiles"]
+    return uvicorn
 
 
 def _with_overrides(config: CovetConfig, args: argparse.Namespace) -> CovetConfig:
