@@ -83,7 +83,14 @@ def http_scope(path: str) -> dict[str, Any]:
 async def request(app: ASGIApp, scope: dict[str, Any]) -> int:
     status = 0
 
+    received = False
+
     async def receive() -> dict[str, Any]:
+        # As a server does: the request once, then wait (the client never leaves here).
+        nonlocal received
+        if received:
+            await asyncio.Event().wait()
+        received = True
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
