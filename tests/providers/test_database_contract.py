@@ -231,10 +231,11 @@ async def test_without_pre_ping_the_first_statement_takes_an_idle_connection(
 async def test_enter_checks_out_with_pre_ping_or_no_idle_connection(any_backend: Backend) -> None:
     async with opened(any_backend.config(pool_pre_ping=True)) as provider:
         pool = pool_of(provider)
-        await warm_up(provider)  # an idle connection, but it must be pinged first
+        await warm_up(provider)  # an idle connection, but on a server it must be pinged first
         scope = provider.begin("db")
         await scope.enter()  # the ping runs here, under the checkout deadline
-        assert pool.checkedout() == 1
+        # A SQLite file is never pinged (no server or network can drop it): no checkout yet.
+        assert pool.checkedout() == (0 if any_backend.name == "sqlite" else 1)
         await scope.exit(ok=True)
 
     async with opened(any_backend.config(pool_pre_ping=False)) as provider:

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from covet.config import DatabaseConfig
 from covet.errors import ConfigError
 from covet.providers.database import DatabaseUnavailableError
 from covet.providers.database._engine import (
+    _AsyncpgPing,
     build_engine,
     connect_args,
     database_url,
@@ -146,3 +148,49 @@ async def test_statement_over_the_timeout_is_a_provider_error(server_backend: Ba
             await session.execute(text(sleep))
         assert time.perf_counter() - start < 3
         await scope.exit(ok=False)
+
+
+def test_who_pings_on_checkout() -> None:
+    def pings(url: str, **settings: Any) -> tuple[bool, bool]:
+        """(SQLAlchemy's pre-ping on, CovetPy's asyncpg ping installed)."""
+        pool = build_engine("default", DatabaseConfig(url=url, **settings)).sync_engine.pool
+        ours = any(isinstance(listener, _AsyncpgPing) for listener in pool.dispatch.checkout)
+        return pool._pre_ping, ours  # type: ignore[attr-defined]
+
+    # asyncpg: CovetPy's one-round-trip ping instead of SQLAlchemy's three
+    assert pings("postgresql+asyncpg://u@h/db") == (False, True)
+    assert pings("postgresql+asyncpg://u@h/db", pool_pre_ping=False) == (False, False)
+    assert pings("mysql+asyncmy://u@h/db") == (True, False)  # COM_PING: one round trip
+    # a SQLite file is no connection a server or a network can drop
+    assert pings("sqlite+aiosqlite:///x.db") == (False, False)
+
+
+async def test_a_pooled_postgresql_connection_the_server_killed_is_replaced_unseen(
+    tmp_path: Path,
+) -> None:
+    postgresql = backend("postgresql", tmp_path)
+    async with opened(postgresql.config(pool_size=1, max_overflow=0)) as provider:
+        scope = provider.begin("db")
+        session = await scope.enter()
+        pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await scope.exit(ok=True)
+        killer = create_async_engine(postgresql.url)  # outside the provider's pool
+        async with killer.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await killer.dispose()
+
+        queries: list[str] = []
+        scope = provider.begin("db")
+        session = await scope.enter()  # the ping finds it dead: a new connection, no error
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        driver.add_query_logger(lambda logged: queries.append(logged.query))
+        new_pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await scope.exit(ok=True)
+        assert new_pid != pid
+
+        before = len(queries)
+        scope = provider.begin("db")
+        await scope.enter()  # the same connection again, pinged in one round trip
+        await scope.exit(ok=True)
+    assert queries[before:] == ["SELECT 1"]  # no BEGIN ... ROLLBACK around it

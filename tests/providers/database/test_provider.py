@@ -76,7 +76,7 @@ async def test_exhausted_pool_is_a_provider_error_within_pool_timeout(
     config = any_backend.config(pool_size=1, max_overflow=0, pool_timeout=0.3)
     async with opened(config) as provider:
         holder = provider.begin("db")
-        await holder.enter()
+        await (await holder.enter()).execute(text("SELECT 1"))  # holds the only connection
         start = time.perf_counter()
         with pytest.raises(DatabaseUnavailableError, match="pool_timeout"):
             await provider.begin("db").enter()
@@ -93,7 +93,7 @@ async def test_translate_names_the_database_of_a_pool_timeout_in_a_handler(
     )
     async with opened(config) as provider:
         holder = provider.begin("db")
-        await holder.enter()
+        await (await holder.enter()).execute(text("SELECT 1"))  # holds the only connection
         try:
             with pytest.raises(sa_exc.TimeoutError) as caught:  # a handler reaching past its session
                 await provider.manager.engine("default").connect()

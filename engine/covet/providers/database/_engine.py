@@ -11,6 +11,11 @@ What each backend gets (docs/database.md, "Pools and timeouts"):
 
 Every engine also gets a ``handle_error`` hook that turns unavailability into
 :class:`DatabaseUnavailableError` naming the database, at the place the driver failed.
+
+``pool_pre_ping`` (:func:`pings_on_checkout`): on a server, a checkout first proves the pooled
+connection alive; asyncpg gets a one-round-trip ping of CovetPy's (:class:`_AsyncpgPing`), the
+other drivers SQLAlchemy's. A SQLite file is never pinged: it is not a connection that a server
+or a network can drop.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.util import await_only
 
 from covet.config import DatabaseConfig
 from covet.errors import ConfigError
 from covet.providers.database._errors import translate_error
 
-__all__ = ["build_engine", "database_url", "is_sqlite_memory"]
+__all__ = ["build_engine", "database_url", "is_sqlite_memory", "pings_on_checkout"]
 
 logger = logging.getLogger("covet.providers.database")
 
@@ -86,6 +92,11 @@ def is_sqlite_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
+def pings_on_checkout(url: URL, config: DatabaseConfig) -> bool:
+    """Whether a checkout asks the server first: ``pool_pre_ping``, except on SQLite."""
+    return config.pool_pre_ping and url.get_backend_name() != "sqlite"
+
+
 def pool_options(url: URL, config: DatabaseConfig) -> dict[str, Any]:
     if is_sqlite_memory(url):
         # NOTE: an in-memory database lives and dies with its connection: keep exactly one,
@@ -104,7 +115,8 @@ def pool_options(url: URL, config: DatabaseConfig) -> dict[str, Any]:
         "max_overflow": config.max_overflow,
         "pool_timeout": config.pool_timeout,
         "pool_recycle": config.pool_recycle,
-        "pool_pre_ping": config.pool_pre_ping,
+        # asyncpg is pinged by _AsyncpgPing instead (see _install_listeners)
+        "pool_pre_ping": pings_on_checkout(url, config) and url.get_driver_name() != "asyncpg",
     }
 
 
@@ -135,6 +147,8 @@ def connect_args(url: URL, config: DatabaseConfig) -> dict[str, Any]:
 def _install_listeners(engine: AsyncEngine, name: str, url: URL, config: DatabaseConfig) -> None:
     sync_engine = engine.sync_engine
     event.listen(sync_engine, "handle_error", _ErrorTranslator(name))
+    if pings_on_checkout(url, config) and url.get_driver_name() == "asyncpg":
+        event.listen(sync_engine, "checkout", _AsyncpgPing())
     backend = url.get_backend_name()
     if backend == "sqlite":
         event.listen(sync_engine, "connect", _SqlitePragmas(wal=not is_sqlite_memory(url)))
@@ -155,6 +169,26 @@ class _ErrorTranslator:
             return None  # NOTE: the pool handles a failed ping by reconnecting; leave it be
         error = context.sqlalchemy_exception or context.original_exception
         return translate_error(error, self.database, connecting=context.connection is None)
+
+
+class _AsyncpgPing:
+    """``checkout`` hook: ``SELECT 1`` in one round trip proves an asyncpg connection alive.
+
+    PERF: SQLAlchemy's own pre-ping on asyncpg wraps its query in ``BEGIN`` ... ``ROLLBACK`` (for
+    pgbouncer's transaction mode, where asyncpg's prepared statements must stay inside one
+    transaction): three round trips, ~90 us of CPU and ~190 us of wall time on the benchmark
+    machine. A simple-protocol query prepares nothing and is its own transaction, which is safe
+    there too: ~24 us of CPU and ~60 us. On failure, as SQLAlchemy's ping does, every pooled
+    connection older than now is dropped and the checkout is tried again on a new connection.
+    """
+
+    __slots__ = ("__weakref__",)
+
+    def __call__(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        try:
+            await_only(record.driver_connection.execute("SELECT 1"))
+        except Exception as exc:  # whatever it is, this connection cannot serve
+            raise sa_exc.InvalidatePoolError(f"pre-ping failed: {exc!r}") from exc
 
 
 class _SqlitePragmas:

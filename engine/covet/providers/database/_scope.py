@@ -8,8 +8,8 @@ connection to the pool. The caller's cancellation (a client that went away) cann
 finishing work: the caller sees ``CancelledError``, the commit or rollback completes and the
 connection still goes back.
 
-PERF: with ``pool_pre_ping`` off and an idle connection in the pool, ``enter()`` does not check
-out eagerly: the checkout could not fail or wait (no ping, no I/O), and the first statement
+PERF: with no ping on checkout (``pool_pre_ping`` off, or SQLite) and an idle connection in the
+pool, ``enter()`` does not check out eagerly: the checkout could not fail or wait (no ping, no I/O), and the first statement
 takes the connection as in plain SQLAlchemy, a failure there is translated to the same 503.
 The eager checkout runs in a task of its own with a sharp deadline (:meth:`Background.within`),
 which costs some 15-20 us per request, 5 % of a one-query request on PostgreSQL
@@ -51,8 +51,7 @@ class DatabaseScope:
         self._maker = maker
         self._config = config
         self._background = background
-        # Only a pool without pre-ping can lend an idle connection with no I/O.
-        self._pool = None if config.pool_pre_ping else pool
+        self._pool = pool  # given only when its checkouts do no I/O (no ping)
         self.session: AsyncSession | None = None
 
     async def enter(self) -> AsyncSession:

@@ -23,7 +23,7 @@ from covet.config import DatabaseConfig
 from covet.errors import UsageError
 from covet.providers.base import HealthReport
 from covet.providers.database._background import Background, DeadlineExceeded
-from covet.providers.database._engine import build_engine
+from covet.providers.database._engine import build_engine, pings_on_checkout
 from covet.providers.database._errors import DatabaseUnavailableError, translate_error
 
 __all__ = ["DatabaseManager"]
@@ -106,6 +106,10 @@ class DatabaseManager:
         if engine is None:
             raise self._not_available(name)
         return engine
+
+    def pings(self, name: str) -> bool:
+        """Whether a checkout on ``name`` asks the server first (``pool_pre_ping``, not SQLite)."""
+        return pings_on_checkout(self.engine(name).url, self.configs[name])
 
     def sessionmaker(self, name: str) -> async_sessionmaker[AsyncSession]:
         """Sessions on database ``name``, with ``expire_on_commit=False``."""

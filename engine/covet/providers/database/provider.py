@@ -45,6 +45,7 @@ class DatabaseProvider:
         self.manager = DatabaseManager(databases)
         self._databases = _parameter_names(databases)
         self.names: Sequence[str] = tuple(self._databases)
+        self._quiet: dict[str, bool] = {}  # database -> its checkouts do no I/O (no ping)
 
     def database_for(self, name: str) -> str:
         """The database behind handler parameter ``name`` (``db`` -> ``default``)."""
@@ -65,12 +66,15 @@ class DatabaseProvider:
         """The scope of parameter ``name`` for one request; ``enter()`` gives the session."""
         database = self.database_for(name)
         manager = self.manager
+        quiet = self._quiet.get(database)
+        if quiet is None:
+            quiet = self._quiet[database] = not manager.pings(database)
         return DatabaseScope(
             database,
             manager.sessionmaker(database),
             manager.configs[database],
             manager.background,
-            manager.engine(database).sync_engine.pool,
+            manager.engine(database).sync_engine.pool if quiet else None,
         )
 
     async def health(self) -> list[HealthReport]:
