@@ -9,11 +9,11 @@ finishing work: the caller sees ``CancelledError``, the commit or rollback compl
 connection still goes back.
 
 PERF: with no ping on checkout (``pool_pre_ping`` off, or SQLite) and an idle connection in the
-pool, ``enter()`` does not check out eagerly: the checkout could not fail or wait (no ping, no I/O), and the first statement
-takes the connection as in plain SQLAlchemy, a failure there is translated to the same 503.
-The eager checkout runs in a task of its own with a sharp deadline (:meth:`Background.within`),
-which costs some 15-20 us per request, 5 % of a one-query request on PostgreSQL
-(bench/DB_RESULTS.md).
+pool, ``enter()`` does not check out eagerly: that checkout could neither fail nor wait (no
+ping, no I/O), so the first statement takes the connection as in plain SQLAlchemy, and a
+failure there is translated to the same 503. The eager checkout runs in a task of its own with
+a sharp deadline (:meth:`Background.within`), which costs some 15-20 us per request, 5 % of a
+one-query request on PostgreSQL (bench/DB_RESULTS.md).
 """
 
 from __future__ import annotations
