@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from covet.errors import ProviderError
 from covet.providers import Provider
 from covet.providers.database import DatabaseProvider, DatabaseUnavailableError
-from tests.providers.backends import Backend, models, opened, pool_of
+from tests.providers.backends import Backend, backend, models, opened, pool_of
 
 
 async def count(provider: DatabaseProvider, model: type[Any]) -> int:
@@ -213,32 +213,34 @@ async def test_two_hundred_concurrent_scopes_share_a_pool_of_twenty(any_backend:
         assert pool.checkedin() == 20
 
 
-async def test_without_pre_ping_the_first_statement_takes_an_idle_connection(
-    any_backend: Backend,
-) -> None:
-    async with opened(any_backend.config(pool_pre_ping=False)) as provider:
+async def test_on_sqlite_the_first_statement_takes_an_idle_connection(tmp_path: Path) -> None:
+    async with opened(backend("sqlite", tmp_path).config()) as provider:
         pool = pool_of(provider)
         await warm_up(provider)  # one idle connection in the pool now
         scope = provider.begin("db")
         session = await scope.enter()
-        assert pool.checkedout() == 0  # nothing could fail or wait: no checkout yet
+        assert pool.checkedout() == 0  # nothing could wait on a network: no checkout yet
         await session.execute(text("SELECT 1"))
         assert pool.checkedout() == 1
         await scope.exit(ok=True)
         assert pool.checkedout() == 0
 
 
-async def test_enter_checks_out_with_pre_ping_or_no_idle_connection(any_backend: Backend) -> None:
-    async with opened(any_backend.config(pool_pre_ping=True)) as provider:
+async def test_on_a_server_enter_checks_out_with_or_without_pre_ping(
+    server_backend_each_ping: Backend,
+) -> None:
+    async with opened(server_backend_each_ping.config()) as provider:
         pool = pool_of(provider)
-        await warm_up(provider)  # an idle connection, but on a server it must be pinged first
+        await warm_up(provider)  # an idle connection: it may still need a ping or a recycle
         scope = provider.begin("db")
-        await scope.enter()  # the ping runs here, under the checkout deadline
-        # A SQLite file is never pinged (no server or network can drop it): no checkout yet.
-        assert pool.checkedout() == (0 if any_backend.name == "sqlite" else 1)
+        await scope.enter()  # under the checkout deadline
+        assert pool.checkedout() == 1
         await scope.exit(ok=True)
+        assert pool.checkedout() == 0
 
-    async with opened(any_backend.config(pool_pre_ping=False)) as provider:
+
+async def test_on_sqlite_enter_checks_out_when_no_connection_is_idle(tmp_path: Path) -> None:
+    async with opened(backend("sqlite", tmp_path).config()) as provider:
         pool = pool_of(provider)
         holder = provider.begin("db")
         await (await holder.enter()).execute(text("SELECT 1"))  # takes the idle connection

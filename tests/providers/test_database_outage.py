@@ -172,3 +172,25 @@ async def test_request_cancelled_mid_query_leaves_no_connection_behind(
         assert pool.checkedout() == 0
         assert await select(provider, 31) == 31
         assert await select(provider, 32) == 32
+
+
+async def test_without_pre_ping_a_recycled_connection_on_a_hung_network_is_a_fast_error(
+    server_backend: Backend,
+) -> None:
+    """The checkout stays under its deadline without a ping too: recycling a connection closes
+    it and opens another, and on a silent network either can wait without end."""
+    proxy = TcpProxy(*server_backend.host_port)
+    await proxy.start()
+    # No ping, and every idle connection is past pool_recycle: the first statement reconnects.
+    settings = {**FAST, "pool_pre_ping": False, "pool_recycle": 0.2}
+    config = server_backend.config(url=server_backend.via(proxy.port), **settings)
+    try:
+        async with opened(config) as provider:
+            assert await select(provider, 41) == 41
+            await asyncio.sleep(0.3)
+            proxy.pause()  # the reconnect's handshake gets no answer
+            await fails_fast(provider)
+            await proxy.restore()
+            assert await select(provider, 42) == 42
+    finally:
+        await proxy.close()

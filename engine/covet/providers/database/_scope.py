@@ -8,12 +8,14 @@ connection to the pool. The caller's cancellation (a client that went away) cann
 finishing work: the caller sees ``CancelledError``, the commit or rollback completes and the
 connection still goes back.
 
-PERF: with no ping on checkout (``pool_pre_ping`` off, or SQLite) and an idle connection in the
-pool, ``enter()`` does not check out eagerly: that checkout could neither fail nor wait (no
-ping, no I/O), so the first statement takes the connection as in plain SQLAlchemy, and a
-failure there is translated to the same 503. The eager checkout runs in a task of its own with
-a sharp deadline (:meth:`Background.within`), which costs some 15-20 us per request, 5 % of a
-one-query request on PostgreSQL (bench/DB_RESULTS.md).
+PERF: on SQLite with an idle connection in the pool, ``enter()`` does not check out eagerly:
+nothing there can wait on a network (no ping; a recycled connection reopens a local file), so
+the first statement takes the connection as in plain SQLAlchemy, and a failure there is
+translated to the same 503. On a server the eager checkout stays, even without a ping: a
+connection due for ``pool_recycle`` (or invalidated after an outage) is closed and reopened
+there, and on a network gone silent both can wait without end (MariaDB's close does); only the
+checkout's own task and deadline (:meth:`Background.within`) bound that. The task costs some
+15-20 us per request.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class DatabaseScope:
         self._maker = maker
         self._config = config
         self._background = background
-        self._pool = pool  # given only when its checkouts do no I/O (no ping)
+        self._pool = pool  # given only when its checkouts never wait on a network (SQLite)
         self.session: AsyncSession | None = None
 
     async def enter(self) -> AsyncSession:

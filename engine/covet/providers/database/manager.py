@@ -23,7 +23,7 @@ from covet.config import DatabaseConfig
 from covet.errors import UsageError
 from covet.providers.base import HealthReport
 from covet.providers.database._background import Background, DeadlineExceeded
-from covet.providers.database._engine import build_engine, pings_on_checkout
+from covet.providers.database._engine import build_engine
 from covet.providers.database._errors import DatabaseUnavailableError, translate_error
 
 __all__ = ["DatabaseManager"]
@@ -107,9 +107,9 @@ class DatabaseManager:
             raise self._not_available(name)
         return engine
 
-    def pings(self, name: str) -> bool:
-        """Whether a checkout on ``name`` asks the server first (``pool_pre_ping``, not SQLite)."""
-        return pings_on_checkout(self.engine(name).url, self.configs[name])
+    def is_local(self, name: str) -> bool:
+        """Whether ``name`` is a SQLite database: its checkouts never wait on a network."""
+        return self.engine(name).url.get_backend_name() == "sqlite"
 
     def sessionmaker(self, name: str) -> async_sessionmaker[AsyncSession]:
         """Sessions on database ``name``, with ``expire_on_commit=False``."""
