@@ -12,6 +12,7 @@ Two needs, one owner (the :class:`DatabaseManager`, which waits for these tasks 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -63,12 +64,21 @@ class Background:
         unwind in the background, after which ``cleanup()`` runs.
         """
         task = self.spawn(work)
+        # PERF: asyncio.wait((task,), timeout=...) by hand: one future, one timer, no sets.
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        wake = functools.partial(_wake, waiter)
+        task.add_done_callback(wake)
+        timer = loop.call_later(seconds, _wake, waiter)
         try:
-            done, _ = await asyncio.wait((task,), timeout=seconds)
+            await waiter
         except asyncio.CancelledError:
             self._abandon(task, cleanup)
             raise
-        if not done:
+        finally:
+            timer.cancel()
+            task.remove_done_callback(wake)
+        if not task.done():
             self._abandon(task, cleanup)
             raise DeadlineExceeded(f"no result within {seconds:g} s")
         return task.result()
@@ -88,6 +98,11 @@ async def _clean_after(task: asyncio.Task[Any], cleanup: Cleanup) -> None:
     if not task.cancelled() and task.exception() is not None:
         logger.debug("abandoned database work failed: %r", task.exception())
     await cleanup()
+
+
+def _wake(waiter: asyncio.Future[None], *_: object) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _log_orphan_failure(task: asyncio.Task[Any]) -> None:
