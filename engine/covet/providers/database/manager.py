@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import Pool
 
 from covet.config import DatabaseConfig
 from covet.errors import UsageError
@@ -51,6 +52,7 @@ class DatabaseManager:
         self.configs: dict[str, DatabaseConfig] = dict(databases)
         self._engines: dict[str, AsyncEngine] = {}
         self._makers: dict[str, async_sessionmaker[AsyncSession]] = {}
+        self._lazy_pools: dict[str, Pool] = {}
         self._open = False
         self.background = Background()
         """Sessions still finishing after their request stopped waiting; drained at close."""
@@ -84,6 +86,11 @@ class DatabaseManager:
             name: async_sessionmaker(engine, expire_on_commit=False)
             for name, engine in engines.items()
         }
+        self._lazy_pools = {
+            name: engine.sync_engine.pool
+            for name, engine in engines.items()
+            if engine.url.get_backend_name() == "sqlite"
+        }
         await asyncio.gather(*(self._check_at_startup(name) for name in engines))
 
     async def close(self) -> None:
@@ -92,6 +99,7 @@ class DatabaseManager:
         budgets = [c.pool_timeout + c.connect_timeout for c in self.configs.values()]
         await self.background.drain(max(budgets, default=0.0))
         engines, self._engines, self._makers = self._engines, {}, {}
+        self._lazy_pools = {}
         self._open = False
         results = await asyncio.gather(
             *(e.dispose() for e in engines.values()), return_exceptions=True
@@ -107,9 +115,11 @@ class DatabaseManager:
             raise self._not_available(name)
         return engine
 
-    def is_local(self, name: str) -> bool:
-        """Whether ``name`` is a SQLite database: its checkouts never wait on a network."""
-        return self.engine(name).url.get_backend_name() == "sqlite"
+    def lazy_pool(self, name: str) -> Pool | None:
+        """``name``'s pool when a request may leave the checkout to its first statement: only
+        on SQLite, where a checkout never waits on a network (see DatabaseScope); else None.
+        Decided once, at :meth:`open`."""
+        return self._lazy_pools.get(name)
 
     def sessionmaker(self, name: str) -> async_sessionmaker[AsyncSession]:
         """Sessions on database ``name``, with ``expire_on_commit=False``."""

@@ -45,7 +45,6 @@ class DatabaseProvider:
         self.manager = DatabaseManager(databases)
         self._databases = _parameter_names(databases)
         self.names: Sequence[str] = tuple(self._databases)
-        self._local: dict[str, bool] = {}  # database -> SQLite (checkouts never wait on a network)
 
     def database_for(self, name: str) -> str:
         """The database behind handler parameter ``name`` (``db`` -> ``default``)."""
@@ -66,15 +65,12 @@ class DatabaseProvider:
         """The scope of parameter ``name`` for one request; ``enter()`` gives the session."""
         database = self.database_for(name)
         manager = self.manager
-        local = self._local.get(database)
-        if local is None:
-            local = self._local[database] = manager.is_local(database)
         return DatabaseScope(
             database,
             manager.sessionmaker(database),
             manager.configs[database],
             manager.background,
-            manager.engine(database).sync_engine.pool if local else None,
+            manager.lazy_pool(database),
         )
 
     async def health(self) -> list[HealthReport]:
