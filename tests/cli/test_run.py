@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,17 @@ def test_each_worker_app_freezes_its_heap_after_every_other_startup_hook(
     monkeypatch.setenv("COVET_CONFIG", str(ROOT / "specs" / "covet.yaml"))
     app = app_factory()
     assert app.on_startup[-1] is freeze_startup_heap
+
+
+def test_a_single_worker_app_freezes_its_heap_after_every_other_startup_hook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    from covet.cli import main
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
+    assert main(["run", "--config", str(ROOT / "specs" / "covet.yaml"), "--reload"]) == 0
+    (app,) = served
+    assert app.on_startup[-1] is freeze_startup_heap  # after the reloader's start
