@@ -49,6 +49,7 @@ __all__ = [
     "ServerConfig",
     "UniqueConfig",
     "load_config",
+    "parse_duration",
     "parse_size",
 ]
 
@@ -61,6 +62,23 @@ _UNITS = {
     "m": 1000**2, "mb": 1000**2, "mib": 1024**2, "mi": 1024**2,
     "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gi": 1024**3,
 }
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
+_SECONDS = {"": 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: float | int | str) -> float:
+    """``500ms`` -> 0.5, ``10s`` -> 10.0, ``2m`` -> 120.0, ``3`` -> 3.0 (seconds)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a duration; write e.g. 500ms, 10s, 2m")
+    match = _DURATION.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a duration; write e.g. 500ms, 10s, 2m")
+    number, unit = match.groups()
+    return float(number) * _SECONDS[(unit or "").lower()]
 
 
 def parse_size(value: int | str) -> int:
@@ -136,6 +154,9 @@ class ApiConfig(_Frozen):
     prefix: str = ""
     handlers: str | None = None
     docs: DocsConfig = DocsConfig()
+    error_responses: bool = True
+    """Add to the served spec the error responses CovetPy itself can answer for each operation
+    (400, 413, 415, 422, 503...), unless the operation declares them."""
 
     @field_validator("docs", mode="before")
     @classmethod
@@ -154,11 +175,43 @@ class ApiConfig(_Frozen):
 
 
 class ServerConfig(_Frozen):
+    """How ``covet run`` serves: the socket, workers, and the limits every client is held to.
+
+    Durations are seconds (``10``) or ``500ms``/``10s``/``2m``; sizes are bytes or ``16KiB``.
+    See docs/cli/run.md for what each limit answers when a client passes it.
+    """
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)
     access_log: bool = True
     log_level: str = "info"
+    head_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to send a whole request head (line and headers), then 408."""
+    body_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a client has to send the whole body once the head is in, then 408."""
+    keep_alive_timeout: float = Field(default=5.0, gt=0)
+    """Seconds an idle keep-alive connection is held open between requests."""
+    max_header_size: int = Field(default=16 * 1024, ge=1024)
+    """Bytes of the request head (line and headers) at most, then 431."""
+    max_headers: int = Field(default=100, ge=1)
+    """Header fields per request at most, then 431."""
+    max_concurrency: int | None = Field(default=1000, ge=1)
+    """Connections and requests served at once, past which new ones get 503; null: no limit."""
+    shutdown_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a graceful shutdown waits for requests in flight before closing connections."""
+
+    @field_validator(
+        "head_timeout", "body_timeout", "keep_alive_timeout", "shutdown_timeout", mode="before"
+    )
+    @classmethod
+    def _duration(cls, value: float | int | str) -> float:
+        return parse_duration(value)
+
+    @field_validator("max_header_size", mode="before")
+    @classmethod
+    def _size(cls, value: int | str) -> int:
+        return parse_size(value)
 
 
 class LimitsConfig(_Frozen):
@@ -166,6 +219,15 @@ class LimitsConfig(_Frozen):
 
     max_body_size: int = 1024 * 1024
     max_depth: int = Field(default=64, ge=1)
+    """Nesting of a JSON body or a deepObject parameter at most (code ``maxDepth``)."""
+    max_query_params: int = Field(default=1000, ge=1)
+    """Query parameters (name=value pairs) per request at most, then 400."""
+    max_form_fields: int = Field(default=1000, ge=1)
+    """Fields of a form body at most, then 413."""
+    max_error_details: int = Field(default=100, ge=1)
+    """Details in one error response at most; past it, one summary detail says how many more."""
+    strict_json: bool = True
+    """A JSON object with a duplicate key is a 400 (else the last value wins)."""
 
     @field_validator("max_body_size", mode="before")
     @classmethod
@@ -210,8 +272,8 @@ class DatabaseConfig(_Frozen):
     pool_pre_ping: bool = True
     connect_timeout: float = Field(default=5.0, gt=0)
     """Seconds to wait for a new connection to open (then 503)."""
-    statement_timeout: float | None = Field(default=None, gt=0)
-    """Seconds a statement may run (PostgreSQL/MariaDB), None for the server's default."""
+    statement_timeout: float | None = Field(default=30.0, gt=0)
+    """Seconds a statement may run (then 503); None for the server's own default."""
     required: bool = True
     """A required database that is down makes /health answer 503."""
     echo: bool = False
