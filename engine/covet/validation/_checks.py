@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from covet.validation._coerce import STRING, Coercer
+from covet.validation._keywords import INT64_MAX, INT64_MIN
 from covet.validation.schema import DRAFT_2020_12, SchemaCompiler, SchemaValidator
 
 if TYPE_CHECKING:
     from covet.validation._param import Param
 
 Check = Callable[[dict[str, Any], list[dict[str, Any]]], None]
+
+_INT64_KEYS = frozenset({"type", "minimum", "maximum"})
 
 COMBINE_FROM = 6
 """PERF: with fewer checked parameters, a validator call fused into each decode step is faster;
@@ -89,7 +92,13 @@ def _covers(node: Any, coercer: Coercer) -> bool:
         return keys <= {"type", "items"} and node.get("type") == "array" and _covers(
             node.get("items", True), items
         )
-    if coercer.kind != "scalar" or keys != {"type"}:
+    if coercer.kind != "scalar":
+        return False
+    if keys == _INT64_KEYS and coercer.produces == {"integer"}:
+        # the integer caster refuses what int64 cannot hold (the bounds integer_bounds adds)
+        if (node["minimum"], node["maximum"]) != (INT64_MIN, INT64_MAX):
+            return False
+    elif keys != {"type"}:
         return False
     allowed = node["type"]
     allowed = {allowed} if isinstance(allowed, str) else set(allowed)

@@ -4,7 +4,8 @@ Decided once per schema at startup (a :class:`Coercer` tree); the schema check r
 
 Rules (strict, documented in docs and tests):
 
-- integer: ASCII digits with an optional leading ``-`` (``"+5"``, ``" 5"``, ``"5_0"`` are not);
+- integer: ASCII digits with an optional leading ``-`` (``"+5"``, ``" 5"``, ``"5_0"`` are not),
+  within 64 bits (a larger one is refused here, before ``int()`` does any work on it);
 - number: a JSON number literal; integral literals stay ``int``; ``nan``/``inf`` are not numbers;
 - boolean: exactly ``"true"`` or ``"false"`` (NOTE: not ``"1"``/``"0"``/``"yes"``: one spelling,
   the JSON one, so a client cannot be surprised by what counts as true);
@@ -28,6 +29,7 @@ from typing import Any
 from covet.errors import RefResolutionError, SpecError
 from covet.types import MISSING
 from covet.validation._errors import PathPart, json_type, show
+from covet.validation._keywords import INT64_MAX, INT64_MIN
 
 Caster = Callable[[str], Any]
 """Turns a string into a value or raises ValueError."""
@@ -60,8 +62,14 @@ def located(file: str, pointer: str) -> Iterator[None]:
 
 
 def cast_integer(raw: str) -> int:
-    if raw.isascii() and (raw.isdigit() or (raw[:1] == "-" and raw[1:].isdigit())):
-        return int(raw)
+    # PERF: 20 characters hold every int64 ("-9223372036854775808"); longer text is refused
+    # before int() parses it (its cost grows with the digits).
+    if len(raw) <= 20 and raw.isascii() and (
+        raw.isdigit() or (raw[:1] == "-" and raw[1:].isdigit())
+    ):
+        value = int(raw)
+        if INT64_MIN <= value <= INT64_MAX:
+            return value
     raise ValueError(raw)
 
 

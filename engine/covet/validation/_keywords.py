@@ -28,6 +28,10 @@ FLAG = {"request": "readOnly", "response": "writeOnly"}
 """The property flag a direction forbids."""
 MARK = {"readOnly": READ_ONLY_MARK, "writeOnly": WRITE_ONLY_MARK}
 _COMPOSITE = frozenset({"$ref", "allOf", "anyOf", "oneOf", "not", "if"})
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (INT64_MIN, INT64_MAX)}
+"""OpenAPI's integer formats and the ranges they promise (OAS 3.x "Data Types")."""
 
 
 def fix_exclusive_bounds(out: dict[str, Any]) -> None:
@@ -38,6 +42,31 @@ def fix_exclusive_bounds(out: dict[str, Any]) -> None:
             del out[exclusive]
             if flag and bound in out:
                 out[exclusive] = out.pop(bound)
+
+
+def integer_bounds(out: dict[str, Any]) -> None:
+    """Hold integers to what their format (or, without one, 64 bits) can carry.
+
+    ``format: int32``/``int64`` are ranges, not hints: a value outside them is refused here
+    rather than overflowing a database column later. An integer schema without a format is held
+    to int64, the widest integer a database column (or most clients) can hold. Bounds the author
+    wrote that are tighter are kept; ``number`` schemas without an integer format are left alone.
+    """
+    bounds = INTEGER_FORMATS.get(out["format"]) if isinstance(out.get("format"), str) else None
+    if bounds is None:
+        kind = out.get("type")
+        kinds = {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
+        if "integer" not in kinds or "number" in kinds:
+            return
+        bounds = (INT64_MIN, INT64_MAX)
+    low, high = bounds
+    minimum, maximum = _number(out.get("minimum")), _number(out.get("maximum"))
+    out["minimum"] = low if minimum is None else max(minimum, low)
+    out["maximum"] = high if maximum is None else min(maximum, high)
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def is_forbidden(schema: Any) -> bool:

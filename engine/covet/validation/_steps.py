@@ -11,12 +11,12 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
+from covet.media import DecodeError, JSONDecoder
 from covet.types import MISSING
 from covet.validation import _errors, _styles
 from covet.validation._checks import CheckPlan
 from covet.validation._coerce import coerce
+from covet.validation._keywords import INTEGER_FORMATS
 from covet.validation._param import Param
 from covet.validation._styles import Sources
 from covet.validation.schema import SchemaValidator
@@ -120,11 +120,23 @@ def _explain(validator: SchemaValidator | None, value: Any, name: str, errors: E
 
 def _type_error(param: Param) -> Callable[[str], dict[str, Any]]:
     expected = param.coercer.expected
+    integer = param.coercer.produces == {"integer"}
+    schema = param.schema if isinstance(param.schema, dict) else {}
+    low, high = INTEGER_FORMATS.get(str(schema.get("format")), INTEGER_FORMATS["int64"])
 
     def detail(raw: str) -> dict[str, Any]:
+        if integer and _integral(raw):
+            # digits past 64 bits: say the range, not "expected integer"
+            if raw.startswith("-"):
+                return param.detail((), "minimum", f"Must be greater than or equal to {low}", raw)
+            return param.detail((), "maximum", f"Must be less than or equal to {high}", raw)
         return param.detail((), "type", f"Expected {expected}, got {_errors.show(raw)}", raw)
 
     return detail
+
+
+def _integral(raw: str) -> bool:
+    return raw.isascii() and (raw.isdigit() or (raw[:1] == "-" and raw[1:].isdigit()))
 
 
 def _offending(raw: Any) -> Any:
@@ -218,14 +230,15 @@ def _content_parser(
     if media_type is None:
         return None
     is_json = media_type == "application/json" or media_type.endswith("+json")
+    decoder = JSONDecoder(max_depth=_styles.MAX_DEPTH)
 
     def parse(raw: Any, problems: list[tuple[list[Any], str, Any]]) -> Any:
         if not is_json:
             return raw
         try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            problems.append(([], f"Not valid JSON: {_errors.show(raw)}", raw))
+            return decoder.decode(raw)
+        except DecodeError as exc:
+            problems.append(([], f"{exc.message}: {_errors.show(raw)}", raw))
             return MISSING
 
     return parse

@@ -50,6 +50,9 @@ ALLOWED_STYLES = {
 }
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|", "simple": ","}
 EMPTY_MESSAGE = "Must not be empty"
+MAX_DEPTH: Final = 32
+"""Nesting a parameter may have at most (``deepObject`` brackets, JSON ``content``): past it,
+code ``maxDepth`` (400). Client text cannot build structures deeper than this."""
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -214,6 +217,9 @@ def deep_object(query: Mapping[str, list[str]], name: str) -> Any:
         if not key.startswith(prefix):
             continue
         rest = key[len(name):]
+        # PERF: counted before the regex runs over a key of hundreds of brackets.
+        if rest.count("[") > MAX_DEPTH:
+            raise StyleError(f"deepObject keys nest at most {MAX_DEPTH} levels", "maxDepth")
         parts = _BRACKET.findall(rest)
         if "".join(f"[{part}]" for part in parts) != rest or not all(parts):
             raise StyleError(f"Malformed deepObject key {key!r}")
