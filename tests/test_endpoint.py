@@ -216,3 +216,120 @@ def test_unhandled_exception_is_500_without_internals(client: TestClient, caplog
 def test_response_validation_when_enabled(shop_app: Callable[..., CovetApp]) -> None:
     assert TestClient(shop_app()).get("/bad-response").status_code == 200
     problem(TestClient(shop_app(validate_responses=True)).get("/bad-response"), 500)
+
+
+# -- a hostile client (tests/fixtures/apps/hostile) -------------------------------------------
+
+HOSTILE_SPEC = "tests/fixtures/apps/hostile/openapi.yaml"
+HOSTILE_HANDLERS = "tests.fixtures.apps.hostile.handlers"
+
+
+def hostile(**settings: Any) -> TestClient:
+    settings.setdefault("server", {"access_log": False})
+    return TestClient(CovetApp.from_spec(HOSTILE_SPEC, HOSTILE_HANDLERS, **settings))
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "code"),
+    [
+        ("/accounts/2147483648", "account_id", "maximum"),  # format: int32
+        ("/accounts/-2147483649", "account_id", "minimum"),
+        ("/accounts/1?big=9223372036854775808", "big", "maximum"),  # format: int64
+        ("/accounts/1?offset=10000000000000000000", "offset", "maximum"),  # no format: int64
+        ("/accounts/1?offset=-" + "9" * 5000, "offset", "minimum"),
+        ("/accounts/1?small=11", "small", "maximum"),  # the author's tighter bound is kept
+    ],
+)
+def test_integers_are_held_to_their_format_or_64_bits(path: str, field: str, code: str) -> None:
+    body = problem(hostile().get(path), 422)
+    assert [(d["field"], d["code"]) for d in body["details"]] == [(field, code)]
+
+
+def test_integers_at_their_limits_are_accepted() -> None:
+    response = hostile().get("/accounts/2147483647?big=-9223372036854775808&offset=9223372036854775807")
+    assert response.status_code == 200
+    assert response.json()["big"] == -(2**63)
+
+
+@pytest.mark.parametrize("number", ["100000000000000000000", "18446744073709551615", "1e300"])
+def test_body_integers_past_64_bits_are_a_422(number: str) -> None:
+    response = hostile().put(
+        "/accounts/1", content=f'{{"name": "a", "balance": {number}}}'.encode(),
+        headers={"content-type": "application/json", "x-version": "1"},
+    )
+    body = problem(response, 422)
+    assert [(d["field"], d["code"]) for d in body["details"]] == [("balance", "maximum")]
+
+
+def test_a_huge_integer_in_an_error_detail_renders() -> None:
+    response = hostile().get("/accounts/1?offset=100000000000000000000")
+    assert problem(response, 422)["details"][0]["value"] == "100000000000000000000"
+
+
+def test_a_deep_deepobject_key_is_a_400_not_a_recursion_error() -> None:
+    body = problem(hostile().get("/search?where" + "[a]" * 300 + "=1"), 400)
+    assert body["details"][0]["code"] == "maxDepth"
+
+
+def test_a_deep_json_content_parameter_is_a_400() -> None:
+    body = problem(hostile().get("/search?match=" + "%5B" * 2000 + "%5D" * 2000), 400)
+    assert "Nested deeper than 32 levels" in body["details"][0]["message"]
+
+
+def test_a_json_body_with_a_duplicate_key_is_a_400() -> None:
+    response = hostile().put(
+        "/accounts/1", content=b'{"name": "a", "name": "b"}',
+        headers={"content-type": "application/json", "x-version": "1"},
+    )
+    assert problem(response, 400)["details"][0]["code"] == "duplicateKey"
+
+
+def test_strict_json_off_keeps_the_last_duplicate() -> None:
+    response = hostile(limits={"strict_json": False}).put(
+        "/accounts/1", content=b'{"name": "a", "name": "b"}',
+        headers={"content-type": "application/json", "x-version": "1"},
+    )
+    assert response.json()["body"] == {"name": "b"}
+
+
+def test_an_unsupported_media_type_is_reported_with_the_other_errors() -> None:
+    response = hostile().put(
+        "/accounts/2147483648", content=b"<a/>", headers={"content-type": "application/xml"}
+    )
+    body = problem(response, 415)
+    assert codes(body) == {
+        ("path", "account_id", "maximum"),
+        ("header", "X-Version", "missing"),
+        ("body", "", "mediaType"),
+    }
+
+
+def test_a_form_past_the_field_limit_is_a_413_without_validating_each_field() -> None:
+    form = b"&".join(b"f%d=1" % i for i in range(90_000))
+    response = hostile(limits={"max_body_size": "2MiB"}).put(
+        "/accounts/1", content=form,
+        headers={"content-type": "application/x-www-form-urlencoded", "x-version": "1"},
+    )
+    body = problem(response, 413)
+    assert body["details"][0]["code"] == "maxFields"
+    assert len(response.content) < 1000
+
+
+def test_a_form_value_that_is_not_utf8_is_a_400() -> None:
+    response = hostile().put(
+        "/accounts/1", content=b"name=%FF%FE",
+        headers={"content-type": "application/x-www-form-urlencoded", "x-version": "1"},
+    )
+    assert problem(response, 400)["details"][0]["code"] == "encoding"
+
+
+def test_thousands_of_unknown_fields_give_a_bounded_error() -> None:
+    fields = ", ".join(f'"f{i}": 1' for i in range(20_000))
+    response = hostile(limits={"max_error_details": 50}).put(
+        "/accounts/1", content=f'{{"name": "a", {fields}}}'.encode(),
+        headers={"content-type": "application/json", "x-version": "1"},
+    )
+    body = problem(response, 422)
+    assert len(body["details"]) == 51
+    assert body["details"][-1]["code"] == "moreErrors"
+    assert len(response.content) < 20_000

@@ -169,6 +169,8 @@ class _Builder:
             binding,
             max_body_size=max_body,
             max_depth=self.config.limits.max_depth,
+            strict_json=self.config.limits.strict_json,
+            max_form_fields=self.config.limits.max_form_fields,
             validate_response=validate_response,
             providers=self.providers,
             checks=checks,

@@ -25,8 +25,9 @@ from covet.errors import (
     RequestValidationError,
     UnsupportedMediaTypeError,
 )
+from covet.media import DecodeError, JSONDecoder
 from covet.providers.base import Provider, RequestScope
-from covet.request import Request
+from covet.request import Request, parse_form
 from covet.response import Response, bytes_response, dump_json
 from covet.spec.compiler import MediaBody, Operation, RequestBodySpec, ResponseSpec
 
@@ -35,7 +36,10 @@ __all__ = ["Endpoint", "RouteEndpoint", "negotiate"]
 logger = logging.getLogger("covet.endpoint")
 
 _EMPTY: Mapping[str, Any] = {}
-_BAD_REQUEST_CODES = frozenset({"parse", "maxDepth", "encoding"})
+_BAD_REQUEST_CODES = frozenset({"parse", "maxDepth", "encoding", "duplicateKey"})
+_MEDIA_TYPE = "mediaType"
+_STOP_CODES = _BAD_REQUEST_CODES | {_MEDIA_TYPE}
+"""Codes after which the body checks (which may query a database) do not run."""
 
 
 class Endpoint:
@@ -48,9 +52,11 @@ class Endpoint:
         "body_spec",
         "checks",
         "default_status",
+        "json",
         "label",
         "max_body_size",
         "max_depth",
+        "max_form_fields",
         "needs_cookies",
         "needs_headers",
         "needs_query",
@@ -68,6 +74,8 @@ class Endpoint:
         *,
         max_body_size: int,
         max_depth: int,
+        strict_json: bool = True,
+        max_form_fields: int = 1000,
         validate_response: bool = False,
         providers: Mapping[str, Provider] | None = None,
         checks: tuple[Check, ...] = (),
@@ -83,6 +91,8 @@ class Endpoint:
         self.body_spec = operation.request_body
         self.max_body_size = max_body_size
         self.max_depth = max_depth
+        self.json = JSONDecoder(max_depth=max_depth, strict=strict_json)
+        self.max_form_fields = max_form_fields
         self.default_status = operation.default_status
         self.responses = operation.responses
         self.providers = providers or {}
@@ -107,7 +117,7 @@ class Endpoint:
         body: Any = None
         if self.body_spec is not None:
             body = await self._read_body(self.body_spec, request, errors)
-        if self.checks and not any(e.get("code") in _BAD_REQUEST_CODES for e in errors):
+        if self.checks and not any(e.get("code") in _STOP_CODES for e in errors):
             return await self._run_scoped(values, body, request, errors)
         if errors:
             raise _validation_error(errors)
@@ -124,28 +134,22 @@ class Endpoint:
         content_type = request.content_type
         media = body_spec.select(content_type)
         if media is None:
+            # NOTE: reported with the request's other errors (path, query, headers), as a 415.
             declared = ", ".join(m.media_type for m in body_spec.media)
-            raise UnsupportedMediaTypeError(
-                f"Content-Type {content_type or '(none)'!r} is not accepted here; send one of: "
-                f"{declared}",
-                details=[_detail("", f"Expected one of: {declared}", "mediaType", content_type)],
-            )
+            message = f"Content-Type {content_type or '(none)'!r} is not accepted here; send one of: {declared}"
+            errors.append(_detail("", message, _MEDIA_TYPE, content_type))
+            return None
         return self._parse_body(media, raw, errors)
 
     def _parse_body(self, media: MediaBody, raw: bytes, errors: list[dict[str, Any]]) -> Any:
         if media.kind == "json":
             try:
-                value = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                errors.append(_detail("", f"Body is not valid JSON: {exc}", "parse"))
-                return None
-            if _too_deep(raw, value, self.max_depth):
-                errors.append(
-                    _detail("", f"Body nests deeper than {self.max_depth} levels", "maxDepth")
-                )
+                value = self.json.decode(raw)
+            except DecodeError as exc:
+                errors.append(_detail("", f"Body: {exc.message}", exc.code))
                 return None
         elif media.kind == "form":
-            value = self._parse_form(media, raw, errors)
+            value = self._parse_form(media, raw, errors, self.max_form_fields)
             if value is None:
                 return None
         else:
@@ -155,13 +159,13 @@ class Endpoint:
         return value
 
     @staticmethod
-    def _parse_form(media: MediaBody, raw: bytes, errors: list[dict[str, Any]]) -> Any:
-        from urllib.parse import parse_qs
-
+    def _parse_form(
+        media: MediaBody, raw: bytes, errors: list[dict[str, Any]], max_fields: int
+    ) -> Any:
         try:
-            fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            fields = parse_form(raw, max_fields)
         except UnicodeDecodeError:
-            errors.append(_detail("", "Form body is not valid UTF-8", "encoding"))
+            errors.append(_detail("", "Form body is not valid UTF-8 (after percent-decoding)", "encoding"))
             return None
         value, form_errors = media.form_decoder(fields)
         errors.extend(form_errors)
@@ -462,28 +466,16 @@ def _detail(pointer: str, message: str, code: str, value: Any = None) -> dict[st
 
 
 def _validation_error(errors: list[dict[str, Any]]) -> HTTPError:
-    if any(e.get("code") in _BAD_REQUEST_CODES for e in errors):
+    codes = {e.get("code") for e in errors}
+    if not codes.isdisjoint(_BAD_REQUEST_CODES):
         return BadRequestError("The request could not be parsed", details=errors)
+    if _MEDIA_TYPE in codes:
+        media = next(e for e in errors if e.get("code") == _MEDIA_TYPE)
+        return UnsupportedMediaTypeError(media["message"], details=errors)
     count = len(errors)
     return RequestValidationError(
         f"{count} problem{'s' if count != 1 else ''} with the request", details=errors
     )
-
-
-def _too_deep(raw: bytes, value: Any, limit: int) -> bool:
-    # PERF: a body with fewer brackets than the limit cannot nest deeper; skip the walk.
-    if raw.count(b"[") + raw.count(b"{") <= limit:
-        return False
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
-    return False
 
 
 class RouteEndpoint(Endpoint):
