@@ -154,3 +154,48 @@ async def test_a_client_gone_before_its_body_was_read() -> None:
     assert request.poll_disconnected() is True
     with pytest.raises(ClientDisconnect):
         await request.body()
+
+
+# -- strict decoding and bounded counts ------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [b"q=%FF%FE", b"%C3=1", b"a=1&b=caf%E9", b"q=\xff"])
+def test_a_query_that_is_not_utf8_is_a_bad_request_not_a_replacement_character(query: bytes) -> None:
+    with pytest.raises(BadRequestError) as caught:
+        _ = make(query=query).query
+    assert caught.value.details[0]["code"] == "encoding"
+    assert caught.value.details[0]["location"] == "query"
+
+
+def test_percent_encoded_utf8_decodes() -> None:
+    assert make(query=b"q=caf%C3%A9+au+lait&%E2%9C%93=1").query == {
+        "q": ["café au lait"], "✓": ["1"],
+    }
+
+
+def test_a_query_with_more_parameters_than_the_limit_is_refused() -> None:
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [],
+             "query_string": b"&".join([b"a=1"] * 11)}
+    request = Request(scope, _no_body, max_query_params=10)
+    with pytest.raises(BadRequestError) as caught:
+        _ = request.query
+    assert caught.value.details[0]["code"] == "maxParameters"
+    ten = Request({**scope, "query_string": b"&".join([b"a=1"] * 10)}, _no_body, max_query_params=10)
+    assert ten.query == {"a": ["1"] * 10}
+
+
+async def test_a_form_with_more_fields_than_the_limit_is_too_large() -> None:
+    request = make([(b"content-type", b"application/x-www-form-urlencoded")],
+                   chunks=[b"&".join([b"f=1"] * 1001)], limit=1 << 20)
+    with pytest.raises(PayloadTooLargeError):
+        await request.form()
+
+
+async def test_a_form_that_is_not_utf8_once_percent_decoded_is_a_bad_request() -> None:
+    request = make([(b"content-type", b"application/x-www-form-urlencoded")], chunks=[b"a=%FF"])
+    with pytest.raises(BadRequestError):
+        await request.form()
+
+
+async def _no_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -14,7 +14,10 @@ import orjson
 from covet.errors import BadRequestError, PayloadTooLargeError
 from covet.types import Message, Receive, Scope
 
-__all__ = ["ClientDisconnect", "Request", "parse_cookies", "parse_query"]
+__all__ = ["ClientDisconnect", "Request", "parse_cookies", "parse_form", "parse_query"]
+
+MAX_QUERY_PARAMS = 1000
+"""Default of ``limits.max_query_params`` (and of ``limits.max_form_fields``)."""
 
 
 class ClientDisconnect(Exception):
@@ -36,26 +39,80 @@ def parse_cookies(header: str) -> dict[str, str]:
     return cookies
 
 
-def parse_query(query: str) -> dict[str, list[str]]:
+def parse_query(query: str, max_params: int = MAX_QUERY_PARAMS) -> dict[str, list[str]]:
     """``a=1&a=2&b=&c`` -> ``{"a": ["1", "2"], "b": [""], "c": [""]}`` (as ``parse_qs`` with
-    ``keep_blank_values=True``).
+    ``keep_blank_values=True``, but strict about what it decodes).
 
     PERF: 3x faster than ``parse_qs`` on the usual short, unescaped query; escaped pairs go
     through ``unquote_plus``.
+
+    Raises:
+        BadRequestError: more than ``max_params`` pairs, or a percent-encoded name or value
+            that is not UTF-8 (``%FF``): refused rather than turned into U+FFFD.
     """
+    if query.count("&") >= max_params:
+        raise _too_many_params(query, max_params)
     result: dict[str, list[str]] = {}
     for pair in query.split("&"):
         if not pair:
             continue
         name, _, value = pair.partition("=")
         if "%" in pair or "+" in pair:
-            name, value = unquote_plus(name), unquote_plus(value)
+            try:
+                name = unquote_plus(name, errors="strict")
+                value = unquote_plus(value, errors="strict")
+            except UnicodeDecodeError:
+                raise _undecodable("query", name) from None
         values = result.get(name)
         if values is None:
             result[name] = [value]
         else:
             values.append(value)
     return result
+
+
+def parse_form(raw: bytes, max_fields: int = MAX_QUERY_PARAMS) -> dict[str, list[str]]:
+    """An ``application/x-www-form-urlencoded`` body as lists of values.
+
+    Raises:
+        UnicodeDecodeError: the body, or a percent-encoded part of it, is not UTF-8.
+        PayloadTooLargeError: it has more than ``max_fields`` fields.
+    """
+    try:
+        return parse_qs(
+            raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=max_fields
+        )
+    except UnicodeDecodeError:
+        raise
+    except ValueError:  # parse_qs: "Max number of fields exceeded"
+        raise PayloadTooLargeError(
+            f"The form has more than {max_fields} fields",
+            details=[
+                {"field": "", "location": "body", "pointer": "", "code": "maxFields",
+                 "message": f"Send at most {max_fields} fields"}
+            ],
+        ) from None
+
+
+def _too_many_params(query: str, limit: int) -> BadRequestError:
+    return BadRequestError(
+        f"The query has more than {limit} parameters",
+        details=[
+            {"field": "", "location": "query", "pointer": "", "code": "maxParameters",
+             "message": f"Send at most {limit} query parameters"}
+        ],
+    )
+
+
+def _undecodable(location: str, name: str) -> BadRequestError:
+    shown = name if len(name) <= 40 else name[:39] + "…"
+    return BadRequestError(
+        f"A {location} value is not valid UTF-8 once percent-decoded",
+        details=[
+            {"field": shown, "location": location, "pointer": "", "code": "encoding",
+             "message": "Percent-encoded bytes must be UTF-8 (e.g. %C3%A9 for é)"}
+        ],
+    )
 
 
 def headers_from_scope(scope: Scope) -> dict[str, str]:
@@ -91,6 +148,7 @@ class Request:
         "_query",
         "_state",
         "max_body_size",
+        "max_query_params",
         "path_params",
         "receive",
         "scope",
@@ -102,11 +160,13 @@ class Request:
         receive: Receive,
         path_params: dict[str, Any] | None = None,
         max_body_size: int = 1024 * 1024,
+        max_query_params: int = MAX_QUERY_PARAMS,
     ) -> None:
         self.scope = scope
         self.receive = receive
         self.path_params = path_params if path_params is not None else {}
         self.max_body_size = max_body_size
+        self.max_query_params = max_query_params
         self._body: bytes | None = None
         self._json: Any = None
         self._form: dict[str, list[str]] | None = None
@@ -139,10 +199,22 @@ class Request:
 
     @property
     def query(self) -> dict[str, list[str]]:
-        """Every query parameter with all its values, in order."""
+        """Every query parameter with all its values, in order.
+
+        Raises:
+            BadRequestError: the query is not UTF-8 (raw or once percent-decoded), or it has
+                more than ``max_query_params`` parameters.
+        """
         if self._query is None:
             raw = self.scope.get("query_string", b"")
-            self._query = parse_query(raw.decode("latin-1")) if raw else {}
+            if not raw:
+                self._query = {}
+            else:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _undecodable("query", "") from None
+                self._query = parse_query(text, self.max_query_params)
         return self._query
 
     @property
@@ -242,7 +314,7 @@ class Request:
         if self._form is None:
             raw = await self.body()
             try:
-                self._form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+                self._form = parse_form(raw, self.max_query_params)
             except UnicodeDecodeError:
                 raise BadRequestError("Form body is not valid UTF-8") from None
         return self._form
