@@ -90,3 +90,40 @@ async def test_websocket_scopes_are_closed_politely(shop_app: Callable[..., Cove
 
     await app({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
     assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
+def test_a_path_that_is_not_utf8_once_percent_decoded_is_a_400(shop_app: Callable[..., CovetApp]) -> None:
+    response = TestClient(shop_app()).get("/orders/%FF%FE")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["details"][0]["code"] == "encoding"
+
+
+def test_an_encoded_replacement_character_is_still_a_valid_path(
+    shop_app: Callable[..., CovetApp],
+) -> None:
+    # U+FFFD sent on purpose (%EF%BF%BD) is valid UTF-8: routed, then validated as usual.
+    response = TestClient(shop_app()).get("/orders/%EF%BF%BD")
+    assert response.status_code == 422
+
+
+async def test_a_refused_websocket_gets_a_404_problem_where_the_server_allows_a_body(
+    shop_app: Callable[..., CovetApp],
+) -> None:
+    app = shop_app(server={"access_log": False})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/ws", "headers": [],
+             "extensions": {"websocket.http.response": {}}}
+    await app(scope, receive, send)
+    start, body = sent
+    assert start["type"] == "websocket.http.response.start" and start["status"] == 404
+    assert (b"content-type", b"application/problem+json") in start["headers"]
+    assert body["type"] == "websocket.http.response.body"
+    assert b'"No WebSocket endpoint at /ws"' in body["body"]

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from covet._problem import ProblemRenderer
 from covet.api import Api, CodeRoute, RouteInfo, build_api
 from covet.asgi import Dispatcher, run_lifespan
 from covet.binding import import_object
@@ -118,7 +119,10 @@ class CovetApp:
             return self._api
         api = self.build_api()
         self._api = api
-        self._dispatcher = Dispatcher(api.router)
+        limits = self.config.limits
+        self._dispatcher = Dispatcher(
+            api.router, ProblemRenderer(limits.max_error_details), limits.max_query_params
+        )
         self._chain = self._build_chain(self._dispatcher)
         return api
 
@@ -167,6 +171,8 @@ class CovetApp:
             raise UsageError("the app has no dispatcher; compile() it first")
         if config is not None:
             self.config = config
+            self._dispatcher.problems = ProblemRenderer(config.limits.max_error_details)
+            self._dispatcher.max_query_params = config.limits.max_query_params
         self._api = api
         self._dispatcher.router = api.router
 

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import unquote_to_bytes
 
+from covet._problem import ProblemRenderer
 from covet._trace import trace_id_of
-from covet.errors import HTTPError, MethodNotAllowedError, NotFoundError, ProviderError
-from covet.request import ClientDisconnect, Request
-from covet.response import Response, problem_body
+from covet.errors import (
+    BadRequestError,
+    HTTPError,
+    MethodNotAllowedError,
+    NotFoundError,
+    ProviderError,
+)
+from covet.request import MAX_QUERY_PARAMS, ClientDisconnect, Request
+from covet.response import Response
 from covet.routing import Router
 from covet.types import Message, Receive, Scope, Send
 
@@ -20,27 +28,30 @@ __all__ = ["Dispatcher", "problem_response", "run_lifespan", "send_response"]
 
 logger = logging.getLogger("covet.error")
 
-_PROBLEM = (b"content-type", b"application/problem+json")
+_DEFAULT_PROBLEMS = ProblemRenderer()
 
 
-def problem_response(exc: HTTPError, scope: Scope) -> Response:
-    """Render an :class:`HTTPError` as the DESIGN.md §6 body."""
-    body = problem_body(exc.status, exc.title, exc.detail, exc.details, trace_id_of(scope))
-    response = Response(body, exc.status, exc.headers)
-    response.raw_headers.append(_PROBLEM)
-    return response
+def problem_response(
+    exc: HTTPError, scope: Scope, problems: ProblemRenderer = _DEFAULT_PROBLEMS
+) -> Response:
+    """Render an :class:`HTTPError` as the DESIGN.md §6 body (never raises)."""
+    return problems.render(exc, trace_id_of(scope))
 
 
-def internal_error(scope: Scope, exc: BaseException, where: str) -> Response:
+def internal_error(
+    scope: Scope, exc: BaseException, where: str, problems: ProblemRenderer = _DEFAULT_PROBLEMS
+) -> Response:
     trace_id = trace_id_of(scope)
     logger.error(
         "unhandled %s in %s (trace_id=%s)", type(exc).__name__, where, trace_id, exc_info=exc
     )
     error = HTTPError(f"An unexpected error occurred; quote trace id {trace_id} when reporting it")
-    return problem_response(error, scope)
+    return problems.render(error, trace_id)
 
 
-def unavailable(scope: Scope, exc: ProviderError, where: str) -> Response:
+def unavailable(
+    scope: Scope, exc: ProviderError, where: str, problems: ProblemRenderer = _DEFAULT_PROBLEMS
+) -> Response:
     """A backend is down: a fast 503 that names what failed, never how (no URLs, no SQL)."""
     trace_id = trace_id_of(scope)
     logger.warning("backend unavailable in %s (trace_id=%s): %s", where, trace_id, exc)
@@ -50,7 +61,7 @@ def unavailable(scope: Scope, exc: ProviderError, where: str) -> Response:
         title="Service Unavailable",
         headers={"retry-after": "1"},
     )
-    return problem_response(error, scope)
+    return problems.render(error, trace_id)
 
 
 async def send_response(response: Response, scope: Scope, send: Send) -> None:
@@ -68,21 +79,40 @@ async def send_response(response: Response, scope: Scope, send: Send) -> None:
 
 
 class Dispatcher:
-    """Routes HTTP scopes through the current router; ``router`` is swapped on reload."""
+    """Routes HTTP scopes through the current router; ``router`` is swapped on reload.
 
-    __slots__ = ("router",)
+    Args:
+        router: the compiled routes.
+        problems: renders every error response (``limits.max_error_details``).
+        max_query_params: ``limits.max_query_params``, handed to each :class:`Request`.
+    """
 
-    def __init__(self, router: Router) -> None:
+    __slots__ = ("max_query_params", "problems", "router")
+
+    def __init__(
+        self,
+        router: Router,
+        problems: ProblemRenderer = _DEFAULT_PROBLEMS,
+        max_query_params: int = MAX_QUERY_PARAMS,
+    ) -> None:
         self.router = router
+        self.problems = problems
+        self.max_query_params = max_query_params
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await _refuse(scope, receive, send)
+            await self._refuse(scope, receive, send)
             return
-        found = self.router.match(scope["path"])
+        path = scope["path"]
+        # PERF: servers decode %XX in the path with errors="replace"; only a path that shows a
+        # replacement character is checked against the raw bytes.
+        if "\ufffd" in path and not _path_is_utf8(scope):
+            await send_response(self.problems.render(_UNDECODABLE_PATH, trace_id_of(scope)), scope, send)
+            return
+        found = self.router.match(path)
         if found is None:
-            response = problem_response(
-                NotFoundError(f"No route matches {scope['path']}"), scope
+            response = self.problems.render(
+                NotFoundError(f"No route matches {path}"), trace_id_of(scope)
             )
         else:
             slot, params = found
@@ -92,26 +122,58 @@ class Dispatcher:
                     f"{scope['method']} is not allowed on {slot.template}; allowed: {slot.allow}",
                     headers={"allow": slot.allow},
                 )
-                response = problem_response(error, scope)
+                response = self.problems.render(error, trace_id_of(scope))
             else:
-                request = Request(scope, receive, params, endpoint.max_body_size)
+                request = Request(
+                    scope, receive, params, endpoint.max_body_size, self.max_query_params
+                )
                 try:
                     response = await endpoint(request)
                 except HTTPError as exc:
-                    response = problem_response(exc, scope)
+                    response = self.problems.render(exc, trace_id_of(scope))
                 except ClientDisconnect:
                     return
                 except ProviderError as exc:
-                    response = unavailable(scope, exc, endpoint.label)
+                    response = unavailable(scope, exc, endpoint.label, self.problems)
                 except Exception as exc:  # noqa: BLE001 - the edge turns anything into a 500
-                    response = internal_error(scope, exc, endpoint.label)
+                    response = internal_error(scope, exc, endpoint.label, self.problems)
         await send_response(response, scope, send)
 
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No WebSocket routes exist: a 404 problem body where the server can send one."""
+        if scope["type"] != "websocket":
+            return
+        await receive()  # websocket.connect
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        error = NotFoundError(f"No WebSocket endpoint at {scope['path']}")
+        response = self.problems.render(error, trace_id_of(scope))
+        await send(
+            {"type": "websocket.http.response.start", "status": response.status_code,
+             "headers": response.raw_headers}
+        )
+        await send({"type": "websocket.http.response.body", "body": response.body})
 
-async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "websocket":
-        await receive()
-        await send({"type": "websocket.close", "code": 1000})
+
+_UNDECODABLE_PATH = BadRequestError(
+    "The path is not valid UTF-8 once percent-decoded",
+    details=[
+        {"field": "", "location": "path", "pointer": "", "code": "encoding",
+         "message": "Percent-encoded bytes must be UTF-8 (e.g. %C3%A9 for é)"}
+    ],
+)
+
+
+def _path_is_utf8(scope: Scope) -> bool:
+    raw = scope.get("raw_path")
+    if raw is None:
+        return True
+    try:
+        unquote_to_bytes(raw.split(b"?", 1)[0]).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 async def run_lifespan(
