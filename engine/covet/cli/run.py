@@ -1,26 +1,37 @@
-"""``covet run``: serve the app with uvicorn (uvloop + httptools).
+"""``covet run``: serve the app with uvicorn (uvloop + httptools, with CovetPy's server limits).
 
     covet run [-c specs/covet.yaml] [--host H] [--port P] [--workers N] [--no-access-log]
-              [--reload]
+              [--reload] [--head-timeout S] [--body-timeout S] [--keep-alive-timeout S]
+              [--max-header-size B] [--max-headers N] [--max-concurrency N|none]
+              [--shutdown-timeout S]
+
+Flags override covet.yaml's ``server:`` keys. With ``--workers N`` each worker re-reads
+covet.yaml; the overrides reach it serialised in ``COVET_SERVER_OVERRIDES``.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
 import os
 import sys
 from types import ModuleType
 from typing import Any
 
+from pydantic import ValidationError
+
 from covet.app import CovetApp
 from covet.cli._common import DEFAULT_CONFIG, add_config_argument
-from covet.config import CovetConfig, load_config
+from covet.config import CovetConfig, ServerConfig, load_config, parse_duration, parse_size
+from covet.errors import ConfigError
+from covet.server import HttpLimits, http_protocol
 
-__all__ = ["add_parser", "app_factory", "configure_logging"]
+__all__ = ["add_parser", "app_factory", "configure_logging", "uvicorn_options"]
 
 _CONFIG_ENV = "COVET_CONFIG"
+_OVERRIDES_ENV = "COVET_SERVER_OVERRIDES"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,12 +46,55 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--reload", action="store_true",
         help="recompile in place when a spec file, covet.yaml or a handler module changes",
     )
+    _add_limit_arguments(run)
     run.set_defaults(func=_run)
+
+
+def _add_limit_arguments(run: argparse.ArgumentParser) -> None:
+    limits = run.add_argument_group("server limits (default: the server: keys of covet.yaml)")
+    add = limits.add_argument
+    add("--head-timeout", type=_duration, metavar="S",
+        help="seconds for the request line and headers, then 408 (default 10)")
+    add("--body-timeout", type=_duration, metavar="S",
+        help="seconds for the body once the head is in, then 408 (default 30)")
+    add("--keep-alive-timeout", type=_duration, metavar="S",
+        help="seconds an idle keep-alive connection stays open (default 5)")
+    add("--max-header-size", type=_size, metavar="B",
+        help="bytes of request line and headers, then 431 (default 16KiB)")
+    add("--max-headers", type=int, metavar="N", help="header fields, then 431 (default 100)")
+    add("--max-concurrency", type=_concurrency, metavar="N",
+        help="connections and requests at once, then 503; 'none' for no limit (default 1000)")
+    add("--shutdown-timeout", type=_duration, metavar="S",
+        help="seconds a graceful shutdown waits for requests in flight (default 10)")
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _concurrency(text: str) -> int | str:
+    if text.lower() == "none":
+        return "none"
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number or 'none'") from exc
 
 
 def _run(args: argparse.Namespace) -> int:
     uvicorn = _import_uvicorn(reload=args.reload)
-    config = _with_overrides(load_config(args.config), args)
+    overrides = _overrides(args)
+    config = with_server_overrides(load_config(args.config), overrides)
     configure_logging(config.server.log_level)
     if args.reload and config.server.workers > 1:
         print("covet: error: --reload serves one worker; drop --workers", file=sys.stderr)
@@ -59,23 +113,38 @@ def _run(args: argparse.Namespace) -> int:
         f"serving on http://{config.server.host}:{config.server.port}",
         file=sys.stderr,
     )
-    server = config.server
-    options: dict[str, Any] = {
-        "host": server.host,
-        "port": server.port,
-        "loop": "uvloop",
-        "http": "httptools",
-        "access_log": False,
-        "log_level": server.log_level,
-        "lifespan": "on",
-    }
-    if server.workers > 1:
+    options = uvicorn_options(config.server)
+    if config.server.workers > 1:
         os.environ[_CONFIG_ENV] = os.path.abspath(args.config)
-        os.environ["COVET_ACCESS_LOG"] = "1" if server.access_log else "0"
-        uvicorn.run("covet.cli.run:app_factory", factory=True, workers=server.workers, **options)
+        os.environ[_OVERRIDES_ENV] = json.dumps(overrides)
+        uvicorn.run(
+            "covet.cli.run:app_factory", factory=True, workers=config.server.workers, **options
+        )
     else:
         uvicorn.run(app, **options)
     return 0
+
+
+def uvicorn_options(server: ServerConfig) -> dict[str, Any]:
+    """What ``covet run`` passes to ``uvicorn.run`` for these ``server:`` settings."""
+    limits = HttpLimits(
+        head_timeout=server.head_timeout,
+        body_timeout=server.body_timeout,
+        max_header_size=server.max_header_size,
+        max_headers=server.max_headers,
+    )
+    return {
+        "host": server.host,
+        "port": server.port,
+        "loop": "uvloop",
+        "http": http_protocol(limits),
+        "access_log": False,
+        "log_level": server.log_level,
+        "lifespan": "on",
+        "timeout_keep_alive": server.keep_alive_timeout,
+        "limit_concurrency": server.max_concurrency,
+        "timeout_graceful_shutdown": server.shutdown_timeout,
+    }
 
 
 def _import_uvicorn(*, reload: bool) -> ModuleType:
@@ -99,30 +168,50 @@ def _import_uvicorn(*, reload: bool) -> ModuleType:
     return uvicorn
 
 
-def _with_overrides(config: CovetConfig, args: argparse.Namespace) -> CovetConfig:
-    server = config.server.model_copy(
-        update={
-            key: value
-            for key, value in {
-                "host": args.host,
-                "port": args.port,
-                "workers": args.workers,
-                "log_level": args.log_level,
-                "access_log": False if args.no_access_log else None,
-            }.items()
-            if value is not None
-        }
-    )
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``server:`` keys the command line sets (JSON-safe, for the workers)."""
+    given = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "log_level": args.log_level,
+        "access_log": False if args.no_access_log else None,
+        "head_timeout": args.head_timeout,
+        "body_timeout": args.body_timeout,
+        "keep_alive_timeout": args.keep_alive_timeout,
+        "max_header_size": args.max_header_size,
+        "max_headers": args.max_headers,
+        "max_concurrency": args.max_concurrency,
+        "shutdown_timeout": args.shutdown_timeout,
+    }
+    overrides = {key: value for key, value in given.items() if value is not None}
+    if overrides.get("max_concurrency") == "none":
+        overrides["max_concurrency"] = None
+    return overrides
+
+
+def with_server_overrides(config: CovetConfig, overrides: dict[str, Any]) -> CovetConfig:
+    """``config`` with these ``server:`` keys replaced, validated as covet.yaml's are.
+
+    Raises:
+        ConfigError: a value is out of range (``--max-headers 0``); the message names the flag.
+    """
+    if not overrides:
+        return config
+    try:
+        server = ServerConfig.model_validate(config.server.model_dump() | overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigError(f"bad server option: {problems}") from exc
     return config.model_copy(update={"server": server})
 
 
 def app_factory() -> CovetApp:
     """The app for each uvicorn worker process (``covet run --workers N``)."""
     config = load_config(os.environ.get(_CONFIG_ENV, DEFAULT_CONFIG))
-    if os.environ.get("COVET_ACCESS_LOG") == "0":
-        config = config.model_copy(
-            update={"server": config.server.model_copy(update={"access_log": False})}
-        )
+    config = with_server_overrides(config, json.loads(os.environ.get(_OVERRIDES_ENV) or "{}"))
     configure_logging(config.server.log_level)
     app = CovetApp(config)
     app.on_startup.append(freeze_startup_heap)
