@@ -27,6 +27,12 @@ def serve(*flags: str) -> Iterator[Server]:
     server.stop()
 
 
+def with_headers(count: int) -> bytes:
+    """A GET /hello head with ``count`` header fields."""
+    fields = b"".join(b"X-H%d: v\r\n" % number for number in range(count - 1))
+    return b"GET /hello HTTP/1.1\r\nHost: test\r\n" + fields + b"\r\n"
+
+
 def connect(server: Server) -> socket.socket:
     port = int(server.url.rsplit(":", 1)[1])
     return socket.create_connection(("127.0.0.1", port), timeout=10)

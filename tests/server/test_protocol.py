@@ -23,6 +23,7 @@ from tests.server.conftest import (
     read_answer,
     serve,
     wait_for,
+    with_headers,
 )
 
 MARGIN = 0.75
@@ -149,16 +150,11 @@ def test_a_head_just_under_16_kib_is_served(server: Server) -> None:
         assert read_answer(sock).status == 200
 
 
-def _with_headers(count: int) -> bytes:
-    fields = b"".join(b"X-H%d: v\r\n" % number for number in range(count - 1))
-    return b"GET /hello HTTP/1.1\r\nHost: test\r\n" + fields + b"\r\n"
-
-
 def test_100_headers_are_served_and_101_get_431(server: Server) -> None:
     with connect(server) as sock:
-        sock.sendall(_with_headers(100))
+        sock.sendall(with_headers(100))
         assert read_answer(sock).status == 200
-        sock.sendall(_with_headers(101))
+        sock.sendall(with_headers(101))
         document = assert_problem(read_answer(sock), 431)
         assert closed_within(sock, 1) == b""
     assert "at most 100 header fields" in str(document["detail"])
