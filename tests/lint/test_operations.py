@@ -56,3 +56,22 @@ def test_path_parameters_declared_on_the_path_item_through_a_ref_pass() -> None:
     path_rules = [f for f in findings if f.rule.startswith("path-param")]
     assert not [f for f in path_rules if "itemId" in str(f.pointer)]
     assert not of_rule(lint("clean.yaml"), "path-param-undeclared")
+
+
+def test_integer_parameters_without_format_or_both_bounds_are_a_warning() -> None:
+    findings = of_rule(lint("integers.yaml"), "integer-param-unbounded")
+    assert [(f.severity, f.pointer) for f in findings] == [
+        ("warning", "/paths/~1users~1{user_id}/parameters/0"),
+        ("warning", "/paths/~1users~1{user_id}/get/parameters/1"),
+    ]
+    assert "'user_id' of getUser" in findings[0].message and "format: int32" in findings[0].message
+
+
+def test_formats_both_bounds_refs_and_numbers_pass() -> None:
+    pointers = {f.pointer for f in of_rule(lint("integers.yaml"), "integer-param-unbounded")}
+    assert not pointers & {
+        "/paths/~1users~1{user_id}/get/parameters/0",  # minimum and maximum
+        "/paths/~1users~1{user_id}/get/parameters/2",  # format: int64
+        "/paths/~1users~1{user_id}/get/parameters/3",  # $ref to a format: int32 schema
+        "/paths/~1users~1{user_id}/get/parameters/4",  # a number, not an integer
+    }

@@ -19,7 +19,7 @@ STABLE_IDS = {
     "path-param-undeclared", "path-param-not-in-template", "no-success-response",
     "security-scheme-undefined", "handler-import-failed", "handler-missing",
     "handler-param-unknown", "handler-param-unreachable", "schema-unused", "example-invalid",
-    "config-operation-unknown",
+    "config-operation-unknown", "integer-param-unbounded",
 }
 
 

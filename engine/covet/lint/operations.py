@@ -27,6 +27,7 @@ def check_operation(
     """
     _check_operation_id(doc, site, out)
     _check_success_response(doc, site, out)
+    _check_integer_parameters(doc, site, out)
     check_security(doc, site.op.get("security"), site.file, site.pointer, schemes, out)
     return _check_path_parameters(doc, site, out)
 
@@ -91,6 +92,58 @@ def check_security(
                 pointer=f"{owner}/security/{index}/{escape_pointer(str(name))}",
                 doc=doc,
             )
+
+
+def _check_integer_parameters(doc: SpecDocument, site: OperationSite, out: Collector) -> None:
+    """An integer parameter without format or bounds reaches the handler as any int64.
+
+    CovetPy refuses what 64 bits cannot hold, but a 32-bit column (or a Python API) may hold
+    less: say so where the parameter is declared, once per operation that uses it.
+    """
+    for name, schema, file, pointer in _parameter_schemas(doc, site):
+        if not _unbounded_integer(schema):
+            continue
+        out.add(
+            "integer-param-unbounded",
+            f"integer parameter {name!r} of {site.label} has no format and no minimum/maximum: "
+            "CovetPy accepts any 64-bit value (past it, a 422); if it reaches a 32-bit column, "
+            "declare format: int32, or the range it can hold",
+            file=file, pointer=pointer, doc=doc,
+        )
+
+
+def _parameter_schemas(
+    doc: SpecDocument, site: OperationSite
+) -> list[tuple[str, Mapping[str, Any], str, str]]:
+    """``(name, dereferenced schema, file, pointer)`` of each merged parameter (operation wins)."""
+    merged: dict[tuple[str, str], tuple[str, Mapping[str, Any], str, str]] = {}
+    for owner, file, pointer in (
+        (site.path_item, site.item_file, site.item_pointer), (site.op, site.file, site.pointer)
+    ):
+        raw = owner.get("parameters")
+        for index, item in enumerate(raw if isinstance(raw, list) else []):
+            at = f"{pointer}/parameters/{index}"
+            try:
+                param, param_file, _ = doc.deref(item, file, at)
+                schema = param.get("schema") if isinstance(param, Mapping) else None
+                if isinstance(schema, Mapping):
+                    schema = doc.deref(schema, param_file, at + "/schema")[0]
+            except SpecError:
+                continue  # NOTE: the broken $ref is its own finding
+            if isinstance(schema, Mapping) and "name" in param:
+                key = (str(param["name"]), str(param.get("in")))
+                merged[key] = (key[0], schema, file, at)
+    return list(merged.values())
+
+
+def _unbounded_integer(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    kinds = {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
+    if "integer" not in kinds or schema.get("format") in ("int32", "int64"):
+        return False
+    has_min = "minimum" in schema or "exclusiveMinimum" in schema
+    has_max = "maximum" in schema or "exclusiveMaximum" in schema
+    return not (has_min and has_max)
 
 
 def _check_path_parameters(doc: SpecDocument, site: OperationSite, out: Collector) -> bool:
