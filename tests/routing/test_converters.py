@@ -182,3 +182,12 @@ def test_converter_is_immutable() -> None:
 
 def test_module_examples_run() -> None:
     assert doctest.testmod(converters).failed == 0
+
+
+def test_int_is_held_to_64_bits() -> None:
+    convert = CONVERTERS["int"].convert
+    assert convert("9223372036854775807") == 2**63 - 1
+    assert convert("-9223372036854775808") == -(2**63)
+    for text in ("9223372036854775808", "-9223372036854775809", "9" * 5000):
+        with pytest.raises(ValueError, match="integer"):
+            convert(text)
