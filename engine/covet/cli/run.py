@@ -26,7 +26,6 @@ from covet.app import CovetApp
 from covet.cli._common import DEFAULT_CONFIG, add_config_argument
 from covet.config import CovetConfig, ServerConfig, load_config, parse_duration, parse_size
 from covet.errors import ConfigError
-from covet.server import HttpLimits, http_protocol
 
 __all__ = ["add_parser", "app_factory", "configure_logging", "uvicorn_options"]
 
@@ -127,6 +126,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def uvicorn_options(server: ServerConfig) -> dict[str, Any]:
     """What ``covet run`` passes to ``uvicorn.run`` for these ``server:`` settings."""
+    # NOTE: imported here, after _import_uvicorn: covet.server imports uvicorn, which must not
+    # be loaded first with watchfiles available (nor at all when only the parser is built).
+    from covet.server import HttpLimits, http_protocol
+
     limits = HttpLimits(
         head_timeout=server.head_timeout,
         body_timeout=server.body_timeout,
