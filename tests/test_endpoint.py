@@ -333,3 +333,10 @@ def test_thousands_of_unknown_fields_give_a_bounded_error() -> None:
     assert len(body["details"]) == 51
     assert body["details"][-1]["code"] == "moreErrors"
     assert len(response.content) < 20_000
+
+
+def test_an_empty_delimited_array_is_the_empty_array(client: TestClient) -> None:
+    # OpenAPI serializes [] as `tags=` (form, explode: false): a value, not an empty value.
+    response = client.get("/items?tags=", headers=TENANT)
+    assert response.status_code == 200
+    assert response.json()["tags"] == []

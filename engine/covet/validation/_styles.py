@@ -167,12 +167,15 @@ def query_decoder(
     if shape == "object" and explode:
         return lambda sources: gather(sources[QUERY], properties, claimed)
     sep = _DELIMITERS[style]
+    # NOTE: a delimited array's empty value is its serialization of [] (``role=``), not an
+    # empty value: minItems, not allowEmptyValue, decides whether it is acceptable.
+    empty_is_value = allow_empty or (shape == "array" and not explode)
 
     def values(sources: Sources) -> Any:
         found = sources[QUERY].get(name)
         if not found:
             return MISSING
-        if not allow_empty and "" in found:
+        if not empty_is_value and "" in found:
             raise StyleError(EMPTY_MESSAGE, "allowEmptyValue")
         return found
 
