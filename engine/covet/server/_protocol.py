@@ -3,9 +3,9 @@
 Per connection, one timer at most runs: the head deadline (from the connection's start, or
 from the first byte of a request that does not arrive in one read) or the body deadline (from
 the end of the head, for a body that does not arrive in the head's read). uvicorn's own
-keep-alive timer covers idle connections between requests. Header fields are counted, and the
-head's bytes summed, as the parser reports them; a head still incomplete after a read is also
-measured in raw bytes, because httptools holds a header that has not ended in its own buffer.
+keep-alive timer covers idle connections between requests. A head still incomplete after a read
+is measured in raw bytes, because httptools holds a header that has not ended in its own buffer;
+a complete head has its fields counted, and is measured if its reads could hold too many bytes.
 
 Every answer given here is the DESIGN.md §6 problem+json body with ``Connection: close``, and
 the connection is closed after it.
@@ -66,6 +66,9 @@ class _Refused(Exception):
         self.reason = reason
 
 
+_Base = HttpToolsProtocol
+
+
 class CovetHttpProtocol(HttpToolsProtocol):
     """Pass as ``uvicorn.Config(http=functools.partial(CovetHttpProtocol, limits=...))``."""
 
@@ -89,8 +92,7 @@ class CovetHttpProtocol(HttpToolsProtocol):
         self.covet_app = self.app
         self.phase = _BETWEEN
         self.head_received = 0
-        self.head_size = 0
-        self.header_count = 0
+        self.read_size = 0
         self.deadline: TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -103,10 +105,11 @@ class CovetHttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         # PERF: one read usually holds a whole request, which then never arms a timer; the
-        # phase checks after feeding are all a request pays for here.
+        # phase checks around feeding are all such a request pays for here.
         self._unset_keepalive_if_required()
         if self.phase == _BETWEEN:
             self.head_received = 0
+        self.read_size = len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -123,18 +126,18 @@ class CovetHttpProtocol(HttpToolsProtocol):
                 self._refuse(_responses.BAD_REQUEST, "invalid HTTP")
             return
         if self.phase == _HEAD:
-            self._head_pending(len(data))
+            self._head_pending()
         elif self.phase == _BODY and self.deadline is None:
             self.deadline = self.loop.call_later(self.limits.body_timeout, self._body_expired)
 
-    def _head_pending(self, size: int) -> None:
+    def _head_pending(self) -> None:
         """A read ended inside a request head: measure it and start its deadline."""
         if self.head_received < 0:
             # NOTE: the head began after another request ended in this same read; its share
             # of the read is unknown, so counting starts with the next read.
             self.head_received = 0
         else:
-            self.head_received += size
+            self.head_received += self.read_size
             if self.head_received > self.max_header_size:
                 self._refuse(self.limits.too_large, "request head too large")
                 return
@@ -144,44 +147,44 @@ class CovetHttpProtocol(HttpToolsProtocol):
     # Parser callbacks
 
     def on_message_begin(self) -> None:
-        super().on_message_begin()
+        # PERF: the base method called directly, not through super(), here and below.
+        _Base.on_message_begin(self)
         self.phase = _HEAD
-        self.head_size = 0
-        self.header_count = 0
-
-    def on_url(self, url: bytes) -> None:
-        self.url += url
-        self.head_size += len(url)
-        if self.head_size > self.max_header_size:
-            raise _Refused(self.limits.too_large, "request line too long")
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.header_count += 1
-        self.head_size += len(name) + len(value) + 4
-        if self.header_count > self.max_headers or self.head_size > self.max_header_size:
-            raise _Refused(self.limits.too_large, "too many or too large headers")
-        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._cancel_deadline()
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
         self.phase = _BODY
+        # PERF: a head is no larger than the reads it came in; only a head that may be past
+        # the limit is measured.
+        if len(self.headers) > self.max_headers or (
+            self.head_received + self.read_size >= self.max_header_size
+            and self._head_size() > self.max_header_size
+        ):
+            raise _Refused(self.limits.too_large, "too many or too large headers")
         limit = self.max_concurrency
         if limit is not None and (len(self.connections) > limit or len(self.tasks) >= limit):
             # NOTE: the 503 runs as a request cycle of its own, so a pipelined request's
             # answer still comes after the answers before it.
             self.app = _service_unavailable
             try:
-                super().on_headers_complete()
+                _Base.on_headers_complete(self)
             finally:
                 self.app = self.covet_app
         else:
-            super().on_headers_complete()
+            _Base.on_headers_complete(self)
+
+    def _head_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def on_message_complete(self) -> None:
-        self._cancel_deadline()
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
         self.phase = _BETWEEN
         self.head_received = -1
-        super().on_message_complete()
+        _Base.on_message_complete(self)
 
     # Deadlines
 
