@@ -118,9 +118,13 @@ def test_a_keep_alive_connection_serves_requests_slower_than_head_timeout_apart(
             time.sleep(0.6)  # under keep_alive_timeout each time, over head_timeout in all
 
 
+def _with_big_header(size: int) -> bytes:
+    return b"GET /hello HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * size + b"\r\n\r\n"
+
+
 def test_a_17_kib_header_gets_431(server: Server) -> None:
     with connect(server) as sock:
-        sock.sendall(b"GET /hello HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 17 * 1024 + b"\r\n\r\n")
+        sock.sendall(_with_big_header(17 * 1024))
         answer = read_answer(sock)
     document = assert_problem(answer, 431)
     assert "16384 bytes" in str(document["detail"])
@@ -146,7 +150,20 @@ def test_a_17_kib_request_line_gets_431(server: Server) -> None:
 
 def test_a_head_just_under_16_kib_is_served(server: Server) -> None:
     with connect(server) as sock:
-        sock.sendall(b"GET /hello HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 15 * 1024 + b"\r\n\r\n")
+        sock.sendall(_with_big_header(15 * 1024))
+        assert read_answer(sock).status == 200
+
+
+def test_a_large_body_is_not_counted_against_the_head_before_or_after_it(server: Server) -> None:
+    body = b"x" * 200 * 1024
+    with connect(server) as sock:
+        head = b"POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n" % len(body)
+        sock.sendall(head + body)
+        answer = read_answer(sock)
+        assert (answer.status, answer.json()) == (200, {"size": len(body)})
+        sock.sendall(b"GET /hello HTTP/1.1\r\nHost: test\r\n")
+        time.sleep(0.1)  # the next head arrives in two reads
+        sock.sendall(b"\r\n")
         assert read_answer(sock).status == 200
 
 
@@ -162,7 +179,11 @@ def test_100_headers_are_served_and_101_get_431(server: Server) -> None:
 
 @pytest.mark.parametrize(
     "garbage",
-    [b"NOT HTTP AT ALL\r\n\r\n", b"GET /hello HTTP/9.9\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"],
+    [
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"GET /hello HTTP/9.9\r\n\r\n",
+        b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+    ],
 )
 def test_what_is_not_http_gets_400_problem_json(server: Server, garbage: bytes) -> None:
     with connect(server) as sock:
