@@ -180,7 +180,11 @@ class _Builder:
     def add_docs_routes(self, api_config: ApiConfig, spec: SpecDocument) -> None:
         """The bundled spec, Swagger UI and ReDoc of one api (covet.docs, docs/docs-ui.md)."""
         where = f"/apis/{self.config.apis.index(api_config)}/docs"
-        for route in add_docs_routes(self.router, spec, api_config.prefix, api_config.docs, where=where):
+        routes = add_docs_routes(
+            self.router, spec, api_config.prefix, api_config.docs, where=where,
+            error_responses=api_config.error_responses,
+        )
+        for route in routes:
             self.routes.append(RouteInfo("GET", route.path, None, route.handler, DOCS_SOURCE))
 
     def add_code_route(self, route: CodeRoute) -> None:

@@ -11,6 +11,7 @@ from covet.app import CovetApp
 from covet.config import DocsConfig, config_from_mapping
 from covet.docs import bundle_spec
 from covet.docs.encoding import encode_json
+from covet.docs.error_responses import add_error_responses
 from covet.docs.routes import add_docs_routes, docs_routes
 from covet.errors import RouteConflictError
 from covet.routing import Router
@@ -53,6 +54,12 @@ def test_openapi_json_is_the_bundle_encoded_at_startup() -> None:
     response = get(app_with({"prefix": "/v1"}), "/v1/openapi.json")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
+    bundle = add_error_responses(bundle_spec(load_spec(SHOP_SPEC), prefix="/v1"))
+    assert response.content == encode_json(bundle)
+
+
+def test_error_responses_false_serves_the_bundle_as_written() -> None:
+    response = get(app_with({"prefix": "/v1", "error_responses": False}), "/v1/openapi.json")
     assert response.content == encode_json(bundle_spec(load_spec(SHOP_SPEC), prefix="/v1"))
 
 

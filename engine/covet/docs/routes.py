@@ -22,12 +22,13 @@ from covet.docs.assets import Asset, redoc_assets, swagger_ui_assets
 from covet.docs.bundle import bundle_spec
 from covet.docs.encoding import encode_json, encode_yaml
 from covet.docs.endpoints import AssetsEndpoint, DocumentEndpoint
+from covet.docs.error_responses import add_error_responses
 from covet.docs.pages import render_redoc, render_swagger_ui
 from covet.errors import RouteConflictError
 from covet.routing import Router
 from covet.spec import SpecDocument
 
-__all__ = ["DocsRoute", "add_docs_routes", "docs_routes"]
+__all__ = ["DocsRoute", "add_docs_routes", "docs_routes", "served_document"]
 
 SOURCE = "<docs>"
 
@@ -46,12 +47,18 @@ class DocsRoute:
         return f"<docs.{self.key}>"
 
 
-def docs_routes(spec: SpecDocument, prefix: str, config: DocsConfig) -> list[DocsRoute]:
-    """Every docs route ``config`` turns on for the api at ``prefix``; bundles ``spec`` once."""
+def docs_routes(
+    spec: SpecDocument, prefix: str, config: DocsConfig, *, error_responses: bool = True
+) -> list[DocsRoute]:
+    """Every docs route ``config`` turns on for the api at ``prefix``; bundles ``spec`` once.
+
+    With ``error_responses`` the served document declares the statuses CovetPy answers itself
+    (:mod:`covet.docs.error_responses`).
+    """
     paths = (config.openapi_json, config.openapi_yaml, config.swagger_ui, config.redoc)
     if all(path is None for path in paths):
         return []
-    bundle = without_covet_extensions(bundle_spec(spec, prefix=prefix))
+    bundle = served_document(spec, prefix, error_responses=error_responses)
     routes: list[DocsRoute] = []
     if config.openapi_json is not None:
         body = encode_json(bundle)
@@ -76,15 +83,27 @@ def docs_routes(spec: SpecDocument, prefix: str, config: DocsConfig) -> list[Doc
     return routes
 
 
+def served_document(spec: SpecDocument, prefix: str, *, error_responses: bool) -> dict[str, Any]:
+    """What ``/openapi.json`` and ``covet openapi`` serve: the bundle clients see."""
+    bundle = without_covet_extensions(bundle_spec(spec, prefix=prefix))
+    return add_error_responses(bundle) if error_responses else bundle
+
+
 def add_docs_routes(
-    router: Router, spec: SpecDocument, prefix: str, config: DocsConfig, *, where: str = "/docs"
+    router: Router,
+    spec: SpecDocument,
+    prefix: str,
+    config: DocsConfig,
+    *,
+    where: str = "/docs",
+    error_responses: bool = True,
 ) -> list[DocsRoute]:
     """Add :func:`docs_routes` to ``router``; ``where`` is the config's pointer, for errors.
 
     Raises:
         RouteConflictError: a docs route has the path of a route already added.
     """
-    routes = docs_routes(spec, prefix, config)
+    routes = docs_routes(spec, prefix, config, error_responses=error_responses)
     for route in routes:
         try:
             router.add(

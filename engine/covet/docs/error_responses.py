@@ -1,0 +1,164 @@
+"""The error responses CovetPy itself can answer, added to the served spec.
+
+A client generated from the spec, or a fuzzer such as schemathesis, should meet no status the
+document does not declare. CovetPy answers some statuses for any operation, whatever its
+handler does; :func:`add_error_responses` declares them per operation, each referencing one
+shared problem schema (DESIGN.md §6), unless the author declared that status or its range
+(``4XX``). A ``default`` response does not count: it says nothing about which statuses occur.
+
+| status | added where |
+| --- | --- |
+| 400 | every operation (a path not UTF-8 once percent-decoded, a malformed query or body) |
+| 406 | an operation with a response of more than one media type (``Accept`` negotiation) |
+| 413, 415 | an operation with a request body |
+| 422 | an operation with parameters or a request body |
+| 503 | every operation (a backend down or slow, or the server at ``max_concurrency``) |
+
+``apis[].error_responses: false`` in covet.yaml turns this off. The statuses of security and
+rate limits (401, 403, 429) will come from :func:`statuses_for` too, from what it is given.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["PROBLEM_SCHEMA", "add_error_responses", "statuses_for"]
+
+_RESPONSES = "#/components/responses/"
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_TITLES = {
+    400: ("CovetBadRequest", "The request could not be parsed (path, query, headers or body)"),
+    406: ("CovetNotAcceptable", "None of the response media types is acceptable (Accept)"),
+    413: ("CovetPayloadTooLarge", "The body (or a form's field count) is over the limit"),
+    415: ("CovetUnsupportedMediaType", "The body's Content-Type is not one the operation takes"),
+    422: ("CovetValidationFailed", "Parameters or body do not match their schemas"),
+    503: ("CovetServiceUnavailable", "A backend is unavailable or the server is at capacity"),
+}
+_DETAIL = {
+    "type": "object",
+    "required": ["field", "location", "pointer", "message", "code"],
+    "properties": {
+        "field": {"type": "string"},
+        "location": {"type": "string"},
+        "pointer": {"type": "string"},
+        "message": {"type": "string"},
+        "code": {"type": "string"},
+        "value": {},
+    },
+}
+PROBLEM_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "description": "An error CovetPy answered (RFC 9457 problem details, docs/errors.md)",
+    "required": ["type", "title", "status", "error", "detail", "details", "trace_id"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "error": {"type": "string"},
+        "detail": {"type": "string"},
+        "details": {"type": "array", "items": _DETAIL},
+        "trace_id": {"type": "string"},
+    },
+}
+
+
+def statuses_for(
+    operation: Mapping[str, Any],
+    path_item: Mapping[str, Any],
+    components: Mapping[str, Any] | None = None,
+) -> list[int]:
+    """The statuses CovetPy may answer for one operation, from what the document says of it."""
+    statuses = [400]
+    has_body = "requestBody" in operation
+    if has_body:
+        statuses += [413, 415]
+    if has_body or operation.get("parameters") or path_item.get("parameters"):
+        statuses.append(422)
+    if _negotiates(operation, components or {}):
+        statuses.append(406)
+    statuses.append(503)
+    return sorted(statuses)
+
+
+def add_error_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` (a bundle, not modified) with CovetPy's error responses declared.
+
+    Returns:
+        A copy; the input is returned unchanged when it has no operations.
+    """
+    operations = list(_operations(document))
+    if not operations:
+        return document
+    out = copy.deepcopy(document)
+    components = out.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    responses = components.setdefault("responses", {})
+    schema_name = _free_name(schemas, "CovetProblem")
+    schemas[schema_name] = copy.deepcopy(dict(PROBLEM_SCHEMA))
+    names: dict[int, str] = {}
+    for path, method in operations:
+        path_item = out["paths"][path]
+        operation = path_item[method]
+        declared = operation.setdefault("responses", {})
+        for status in statuses_for(operation, path_item, document.get("components")):
+            if _declares(declared, status):
+                continue
+            if status not in names:
+                names[status] = _free_name(responses, _TITLES[status][0])
+                responses[names[status]] = _response(status, schema_name)
+            declared[str(status)] = {"$ref": f"#/components/responses/{names[status]}"}
+    return out
+
+
+def _operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    paths = document.get("paths")
+    if not isinstance(paths, Mapping):
+        return
+    for path, item in paths.items():
+        if not isinstance(item, Mapping) or "$ref" in item:
+            continue
+        for method in _METHODS:
+            if isinstance(item.get(method), Mapping):
+                yield path, method
+
+
+def _declares(responses: Mapping[str, Any], status: int) -> bool:
+    keys = {str(key).upper() for key in responses}
+    return str(status) in keys or f"{status // 100}XX" in keys
+
+
+def _negotiates(operation: Mapping[str, Any], components: Mapping[str, Any]) -> bool:
+    responses = operation.get("responses")
+    if not isinstance(responses, Mapping):
+        return False
+    shared = components.get("responses") if isinstance(components, Mapping) else None
+    for response in responses.values():
+        ref = response.get("$ref") if isinstance(response, Mapping) else None
+        if isinstance(ref, str) and ref.startswith(_RESPONSES) and isinstance(shared, Mapping):
+            response = shared.get(ref[len(_RESPONSES):])
+        content = response.get("content") if isinstance(response, Mapping) else None
+        if isinstance(content, Mapping) and len(content) > 1:
+            return True
+    return False
+
+
+def _response(status: int, schema_name: str) -> dict[str, Any]:
+    return {
+        "description": _TITLES[status][1],
+        "content": {
+            "application/problem+json": {
+                "schema": {"$ref": f"#/components/schemas/{schema_name}"}
+            }
+        },
+    }
+
+
+def _free_name(section: Mapping[str, Any], name: str) -> str:
+    """``name``, or ``name_2``, ``name_3``... when the author already uses it."""
+    candidate, n = name, 1
+    while candidate in section:
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate
