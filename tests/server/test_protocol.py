@@ -142,6 +142,15 @@ def test_a_17_kib_header_arriving_in_pieces_gets_431(server: Server) -> None:
         assert_problem(read_answer(sock), 431)
 
 
+def test_a_large_head_begun_in_the_read_that_ended_a_request_gets_431(server: Server) -> None:
+    with connect(server) as sock:
+        sock.sendall(GET_HELLO + b"GET /hello HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 10240)
+        assert read_answer(sock).status == 200
+        time.sleep(0.1)
+        sock.sendall(b"a" * 8192 + b"\r\n\r\n")
+        assert_problem(read_answer(sock), 431)
+
+
 def test_a_17_kib_request_line_gets_431(server: Server) -> None:
     with connect(server) as sock:
         sock.sendall(b"GET /hello?q=" + b"a" * 17 * 1024 + b" HTTP/1.1\r\nHost: test\r\n\r\n")

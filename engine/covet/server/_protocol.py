@@ -152,14 +152,16 @@ class CovetHttpProtocol(HttpToolsProtocol):
         self.phase = _HEAD
 
     def on_headers_complete(self) -> None:
-        if self.deadline is not None:
-            self.deadline.cancel()
+        # A head deadline runs if the head took more than one read (or is a connection's first).
+        deadline = self.deadline
+        if deadline is not None:
+            deadline.cancel()
             self.deadline = None
         self.phase = _BODY
-        # PERF: a head is no larger than the reads it came in; only a head that may be past
-        # the limit is measured.
+        # PERF: a head that came in one read is no larger than that read; only a head that
+        # may be past the limit is measured.
         if len(self.headers) > self.max_headers or (
-            self.head_received + self.read_size >= self.max_header_size
+            (deadline is not None or self.read_size > self.max_header_size)
             and self._head_size() > self.max_header_size
         ):
             raise _Refused(self.limits.too_large, "too many or too large headers")
