@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from importlib import metadata
 
-FORBIDDEN = {"starlette", "fastapi", "flask", "django", "litestar", "connexion", "sanic", "quart", "aiohttp"}
+FORBIDDEN = {
+    "starlette", "fastapi", "flask", "django", "litestar", "connexion", "sanic", "quart", "aiohttp",
+    "werkzeug",  # schemathesis (dev only) brings it: it must never reach the runtime install
+}
 
 
 def _requirements(distribution: str) -> set[str]:

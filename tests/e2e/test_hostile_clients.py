@@ -139,3 +139,11 @@ def test_a_websocket_upgrade_is_refused_with_a_problem_body(reference_server: Se
     assert head.startswith(b"HTTP/1.1 404")
     assert b"content-type: application/problem+json" in head.lower()
     assert json.loads(body)["detail"] == "No WebSocket endpoint at /ws"
+
+
+def test_a_nul_character_the_database_cannot_store_is_never_a_500(reference_server: Server) -> None:
+    body = b'{"email": "nul@example.com", "name": "A\\u0000B"}'
+    got, _, raw = send(reference_server, "POST", "/v1/users", body, "application/json")
+    # SQLite and MariaDB store it; PostgreSQL's text cannot, and that is a 422, not a 500.
+    assert got in (201, 422), raw[:500]
+    no_tracebacks(reference_server)
