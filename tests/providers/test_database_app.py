@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 
 from covet.app import CovetApp
 from covet.testing import AsyncTestClient
-from tests.providers.backends import Backend, opened
+from tests.providers.backends import Backend, backend, opened
 from tests.providers.fixtures.item_handlers import Base
 from tests.providers.tcp_proxy import TcpProxy
 
@@ -23,18 +25,30 @@ paths:
   /items:
     get:
       operationId: listItems
+      parameters:
+        - {name: pause, in: query, schema: {type: number, minimum: 0, maximum: 5}}
       responses: {'200': {description: ok}}
     post:
       operationId: createItem
       parameters:
         - {name: fail, in: query, schema: {type: string}}
         - {name: pause, in: query, schema: {type: number, minimum: 0, maximum: 5}}
+        - {name: weight, in: query, schema: {type: integer}}
       requestBody:
         required: true
         content:
           application/json:
-            schema: {type: object, required: [slug], properties: {slug: {type: string}}}
+            schema:
+              type: object
+              required: [slug]
+              properties: {slug: {type: string}, score: {type: integer}}
       responses: {'201': {description: created}, '400': {description: refused}}
+  /items/{item_id}:
+    get:
+      operationId: getItem
+      parameters:
+        - {name: item_id, in: path, required: true, schema: {type: integer}}
+      responses: {'200': {description: ok}, '404': {description: none}}
 """
 
 
@@ -170,3 +184,76 @@ async def test_database_down_is_a_503_and_the_next_request_after_it_succeeds(
     assert (health.status_code, health.json()["status"]) == (503, "down")
     assert (back.status_code, back.json()) == (200, [])
     assert (healthy.status_code, healthy.json()["status"]) == (200, "ok")
+
+
+# A score each backend's INTEGER column cannot hold: (score, weight), stored as score * weight.
+# SQLite holds all of int64, the most the validator lets through: there the handler's product
+# goes past it, and sqlite3 raises a bare OverflowError.
+BEYOND = {
+    "sqlite": (10**10, 10**10),
+    "postgresql": (3_000_000_000, 1),  # past int4: asyncpg's encoder refuses it (SQLSTATE 22000)
+    "mariadb": (3_000_000_000, 1),  # past INT: error 1264 in strict mode
+}
+
+
+def assert_refused(response: Any, caplog: pytest.LogCaptureFixture, value: object) -> None:
+    """A 422 with the standard body; nothing quoted (value, SQL) and nothing logged at ERROR."""
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    (detail,) = response.json()["details"]
+    assert (detail["field"], detail["location"], detail["pointer"]) == ("", "body", "")
+    assert detail["code"] == "databaseRange"
+    assert detail["message"].startswith("A value is out of range for the database: ")
+    for secret in (str(value), "SELECT", "INSERT", "covet_e2e_items"):
+        assert secret not in response.text
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    (logged,) = [r for r in caplog.records if r.name == "covet.providers.database"
+                 and "refused a value" in r.getMessage()]
+    assert logged.levelno == logging.INFO
+    assert str(value) not in logged.getMessage() and logged.exc_info is None
+
+
+async def test_an_integer_beyond_the_column_is_a_422_not_a_500(
+    any_backend: Backend, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    score, weight = BEYOND[any_backend.name]
+    caplog.set_level(logging.INFO)
+    async with items_table(any_backend), serving(tmp_path, any_backend.url) as client:
+        refused = await client.post(
+            "/items", json={"slug": "big", "score": score}, params={"weight": weight}
+        )
+        assert_refused(refused, caplog, score * weight)
+        created = await client.post("/items", json={"slug": "small", "score": 7})
+        listed = await client.get("/items")
+    assert created.status_code == 201
+    assert listed.json() == ["small"]
+
+
+async def test_a_key_beyond_postgresqls_int4_is_a_422(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    postgresql = backend("postgresql", tmp_path)
+    caplog.set_level(logging.INFO)
+    async with items_table(postgresql), serving(tmp_path, postgresql.url) as client:
+        refused = await client.get("/items/3000000000")  # GET /v1/users/3000000000 of the issue
+        assert_refused(refused, caplog, 3000000000)
+        assert (await client.get("/items/2147483647")).status_code == 404
+
+
+async def test_a_key_beyond_the_column_is_not_found_where_the_database_compares_it(
+    any_backend: Backend, tmp_path: Path
+) -> None:
+    key = {"sqlite": 2**63 - 1, "mariadb": 2**63 - 1, "postgresql": 2**31 - 1}[any_backend.name]
+    async with items_table(any_backend), serving(tmp_path, any_backend.url) as client:
+        assert (await client.get(f"/items/{key}")).status_code == 404
+
+
+async def test_a_text_longer_than_its_column_is_a_422(
+    server_backend: Backend, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    slug = "s" * 101  # the column is VARCHAR(100); SQLite does not enforce a length
+    caplog.set_level(logging.INFO)
+    async with items_table(server_backend), serving(tmp_path, server_backend.url) as client:
+        refused = await client.post("/items", json={"slug": slug})
+        assert_refused(refused, caplog, slug)
+        assert (await client.get("/items")).json() == []

@@ -11,14 +11,17 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from covet.config import DatabaseConfig
 from covet.errors import ProviderError
 from covet.providers.database import DatabaseProvider, DatabaseUnavailableError
 from tests.providers.backends import Backend, opened, pool_of
 from tests.providers.tcp_proxy import TcpProxy
+from tests.providers.test_database_app import items_table, serving
 
 FAST = {"connect_timeout": 1.0, "pool_timeout": 1.0, "pool_size": 2, "max_overflow": 0}
 WITHIN = 3.0  # seconds: pool_timeout + connect_timeout, plus slack
@@ -194,3 +197,34 @@ async def test_without_pre_ping_a_recycled_connection_on_a_hung_network_is_a_fas
             assert await select(provider, 42) == 42
     finally:
         await proxy.close()
+
+
+async def test_database_gone_silent_mid_query_is_a_503_within_the_statement_timeout(
+    server_backend: Backend, tmp_path: Path
+) -> None:
+    """Default settings but a short statement_timeout: the client-side limit (asyncpg
+    ``command_timeout``, asyncmy ``read_timeout``: statement_timeout + connect_timeout) ends
+    the query, and the connection given up on is dropped at once, not closed politely."""
+    statement, connect = 1.0, DatabaseConfig().connect_timeout
+    proxy = TcpProxy(*server_backend.host_port)
+    await proxy.start()
+    try:
+        async with items_table(server_backend), serving(
+            tmp_path, server_backend.via(proxy.port), statement_timeout=statement
+        ) as client:
+            assert (await client.get("/items")).status_code == 200
+            # the handler queries, waits 0.5 s holding its connection, then queries again
+            request = asyncio.create_task(client.get("/items", params={"pause": 0.5}))
+            await asyncio.sleep(0.25)
+            proxy.pause()
+            start = time.perf_counter()
+            answer = await request
+            elapsed = time.perf_counter() - start
+            await proxy.restore()
+            back = await client.get("/items")
+    finally:
+        await proxy.close()
+    assert answer.status_code == 503, answer.text
+    assert "Database 'default' is unavailable" in answer.json()["detail"]
+    assert statement + connect - 0.5 < elapsed < statement + connect + 1.0
+    assert back.status_code == 200

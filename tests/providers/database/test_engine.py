@@ -92,8 +92,32 @@ def test_driver_timeouts_are_passed_in_each_drivers_terms() -> None:
 
 
 def test_no_statement_timeout_means_no_client_side_limit_either() -> None:
-    args = connect_args(database_url("d", "postgresql://u@h/db"), DatabaseConfig())
-    assert args == {"timeout": 5.0}
+    config = DatabaseConfig(statement_timeout=None)
+    assert connect_args(database_url("d", "postgresql://u@h/db"), config) == {"timeout": 5.0}
+    assert connect_args(database_url("d", "mysql://u@h/db"), config) == {"connect_timeout": 5.0}
+
+
+def test_by_default_statements_are_limited_on_the_server_and_the_client() -> None:
+    config = DatabaseConfig()  # statement_timeout 30 s, connect_timeout 5 s
+    pg = connect_args(database_url("d", "postgresql://u@h/db"), config)
+    assert pg["server_settings"] == {"statement_timeout": "30000"}
+    assert pg["command_timeout"] == 35.0
+    assert connect_args(database_url("d", "mysql://u@h/db"), config)["read_timeout"] == 35.0
+    # SQLite: no network to go silent; sqlite3's busy timeout is connect_timeout
+    assert connect_args(database_url("d", "sqlite:///x.db"), config) == {"timeout": 5.0}
+
+
+async def test_default_statement_timeout_is_set_on_every_session(server_backend: Backend) -> None:
+    show = {
+        "postgresql": "SHOW statement_timeout",
+        "mariadb": "SELECT @@max_statement_time",
+    }[server_backend.name]
+    async with (
+        opened(server_backend.config()) as provider,
+        provider.manager.engine("default").connect() as connection,
+    ):
+        value = (await connection.execute(text(show))).scalar_one()
+    assert str(value) in ("30s", "30.0")
 
 
 @pytest.mark.parametrize(
@@ -155,7 +179,7 @@ def test_who_pings_on_checkout() -> None:
         """(SQLAlchemy's pre-ping on, CovetPy's asyncpg ping installed)."""
         pool = build_engine("default", DatabaseConfig(url=url, **settings)).sync_engine.pool
         ours = any(isinstance(listener, _AsyncpgPing) for listener in pool.dispatch.checkout)
-        return pool._pre_ping, ours  # type: ignore[attr-defined]
+        return pool._pre_ping, ours
 
     # asyncpg: CovetPy's one-round-trip ping instead of SQLAlchemy's three
     assert pings("postgresql+asyncpg://u@h/db") == (False, True)
@@ -184,6 +208,7 @@ async def test_a_pooled_postgresql_connection_the_server_killed_is_replaced_unse
         session = await scope.enter()  # the ping finds it dead: a new connection, no error
         connection = await session.connection()
         driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
         driver.add_query_logger(lambda logged: queries.append(logged.query))
         new_pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         await scope.exit(ok=True)

@@ -10,7 +10,11 @@ from sqlalchemy import exc as sa_exc
 
 from covet.errors import ProviderError
 from covet.providers.database import DatabaseUnavailableError
-from covet.providers.database._errors import describe_failure, translate_error
+from covet.providers.database._errors import (
+    describe_failure,
+    describe_refusal,
+    translate_error,
+)
 
 
 class PostgresError(Exception):
@@ -111,3 +115,56 @@ def test_message_never_carries_sql_parameters_or_url() -> None:
 def test_translation_keeps_an_unavailable_error_as_it_is() -> None:
     error = DatabaseUnavailableError("default", "timed out")
     assert translate_error(error, "other") is error
+
+
+def sqlite_overflow() -> OverflowError:
+    """sqlite3's own refusal of an integer past 64 bits."""
+    with pytest.raises(OverflowError) as caught:
+        sqlite3.connect(":memory:").execute("SELECT ?", (2**64,))
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (sqlite_overflow(), "an integer is beyond the database's range"),
+        (PostgresError("invalid input for query argument $1: 3000000000 (value out of int32 "
+                       "range)", "22000"), "an integer is beyond the database's range"),
+        (PostgresError("integer out of range", "22003"), "a number is beyond its column's range"),
+        (PostgresError("value too long for type character varying(5)", "22001"),
+         "a text is longer than its column allows"),
+        (PostgresError('invalid input syntax for type uuid: "x"', "22P02"),
+         "a value is not valid for its column's type"),
+        (PostgresError("division by zero", "22012"), "a value is not valid for the database"),
+        (Exception(1264, "Out of range value for column 'score' at row 1"),
+         "a number is beyond its column's range"),
+        (Exception(1406, "Data too long for column 'slug' at row 1"),
+         "a text is longer than its column allows"),
+        (Exception(1366, "Incorrect integer value: 'x' for column 'score'"),
+         "a value is not valid for its column's type"),
+    ],
+)
+def test_a_value_the_database_refused_is_described_without_quoting_it(
+    error: BaseException, reason: str
+) -> None:
+    assert describe_refusal(error) == reason
+    wrapped = sa_exc.DBAPIError("INSERT INTO t VALUES (?)", ("secret",), error)
+    assert describe_refusal(wrapped) == reason
+    assert describe_failure(error) is None  # a refusal is never unavailability
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        PostgresError('duplicate key value violates unique constraint "u"', "23505"),
+        PostgresError("canceling statement due to statement timeout", "57014"),
+        Exception(1062, "Duplicate entry"),
+        Exception(1064, "You have an error in your SQL syntax"),
+        Exception(2013, "Lost connection to server during query"),
+        ConnectionResetError(104, "reset"),
+        sqlite3.OperationalError("no such table: nope"),
+        ValueError("not a database error"),
+    ],
+)
+def test_other_failures_are_not_refusals(error: BaseException) -> None:
+    assert describe_refusal(error) is None

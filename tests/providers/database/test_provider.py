@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from covet.config import DatabaseConfig
-from covet.errors import ConfigError, HTTPError, ProviderError, UsageError
+from covet.errors import (
+    ConfigError,
+    HTTPError,
+    ProviderError,
+    RequestValidationError,
+    UsageError,
+)
 from covet.providers.database import DatabaseProvider, DatabaseUnavailableError
 from tests.providers.backends import Backend, models, opened, pool_of
 
@@ -121,6 +127,55 @@ async def test_translate_makes_a_refused_constraint_a_409_and_leaves_application
         assert provider.translate(ValueError("bad input")) is None
         assert provider.translate(ConnectionRefusedError("the handler's own HTTP call")) is None
         assert provider.translate(TimeoutError()) is None
+
+
+def assert_refusal(provider: DatabaseProvider, error: BaseException, value: object) -> None:
+    refused = provider.translate(error)
+    assert isinstance(refused, RequestValidationError) and refused.status == 422
+    (detail,) = refused.details
+    assert detail["code"] == "databaseRange"
+    assert str(value) not in str(refused.details)
+
+
+async def test_translate_makes_an_integer_sqlite_cannot_hold_a_422(tmp_path: Path) -> None:
+    base, _, item = models()
+    async with opened(sqlite(tmp_path), base) as provider:
+        for query in (select(item).where(item.id == 2**64), select(item).offset(2**64)):
+            scope = provider.begin("db")
+            session = await scope.enter()
+            with pytest.raises(OverflowError) as caught:  # sqlite3's, as SQLAlchemy passes it on
+                await session.execute(query)
+            await scope.exit(ok=False)
+            assert_refusal(provider, caught.value, 2**64)
+        scope = provider.begin("db")
+        with pytest.raises(OverflowError) as caught:
+            await (await scope.enter()).get(item, 2**64)
+        await scope.exit(ok=False)
+        assert_refusal(provider, caught.value, 2**64)
+
+
+async def test_translate_makes_a_value_refused_at_commit_a_422(server_backend: Backend) -> None:
+    base, _, item = models()
+    async with opened(server_backend.config(), base) as provider:
+        scope = provider.begin("db")
+        (await scope.enter()).add(item(slug="long", name="n" * 101))  # VARCHAR(100)
+        with pytest.raises(sa_exc.DBAPIError) as caught:
+            await scope.exit(ok=True)  # the flush happens in the commit
+        assert_refusal(provider, caught.value, "n" * 101)
+        assert pool_of(provider).checkedout() == 0
+
+
+async def test_translate_leaves_a_database_error_that_is_not_a_value_alone(
+    any_backend: Backend,
+) -> None:
+    async with opened(any_backend.config()) as provider:
+        scope = provider.begin("db")
+        session = await scope.enter()
+        with pytest.raises(sa_exc.DBAPIError) as caught:
+            await session.execute(text("SELECT * FROM covet_no_such_table"))
+        await scope.exit(ok=False)
+        assert provider.translate(caught.value) is None
+        assert provider.translate(OverflowError("the handler's own arithmetic")) is None
 
 
 def test_translate_keeps_provider_errors_as_they_are(tmp_path: Path) -> None:

@@ -5,6 +5,11 @@ fault: the server is unreachable or refused us, the connection dropped, no poole
 came free, a statement or lock wait timed out, a deadlock. Everything else (a constraint
 violation, a syntax error, a missing table) is the application's problem and is left alone.
 
+A failure is a *refusal* (:func:`describe_refusal`, a 422 at the provider) when the database
+would not take a value the request carried: an integer beyond the column's range, a text longer
+than the column, a text the column's type cannot read (PostgreSQL's data exception class 22,
+MariaDB/MySQL's data errors, SQLite's ``OverflowError`` for an integer past 64 bits).
+
 The reason text names what happened in a few words; it never contains the URL, the password,
 the SQL or its parameters. The original exception stays chained (``__cause__``) for the logs.
 """
@@ -18,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 
 from covet.errors import ProviderError
 
-__all__ = ["DatabaseUnavailableError", "describe_failure", "translate_error"]
+__all__ = ["DatabaseUnavailableError", "describe_failure", "describe_refusal", "translate_error"]
 
 # PostgreSQL SQLSTATEs: query_canceled (statement_timeout), lock_not_available (lock_timeout),
 # deadlock_detected, too_many_connections, the admin/crash shutdown family, cannot_connect_now.
@@ -45,6 +50,27 @@ _MYSQL_CODES = {
     2013: "connection lost",
     2055: "connection lost",
 }
+# A value the database would not take: PostgreSQL's data exception class (22xxx), by SQLSTATE;
+# asyncpg's own encoder raises 22000 for an argument its type cannot carry (int4 past 2**31).
+_PG_REFUSALS = {
+    "22001": "a text is longer than its column allows",
+    "22003": "a number is beyond its column's range",
+    "22007": "a date or time is not valid for its column",
+    "22008": "a date or time is beyond its column's range",
+    "22P02": "a value is not valid for its column's type",
+}
+_PG_REFUSAL = "a value is not valid for the database"
+# MySQL/MariaDB data errors (strict mode), by error number.
+_MYSQL_REFUSALS = {
+    1264: "a number is beyond its column's range",
+    1690: "a number is beyond its column's range",
+    1406: "a text is longer than its column allows",
+    1265: "a value was truncated by its column",
+    1366: "a value is not valid for its column's type",
+    1292: "a value is not valid for its column's type",
+    1367: "a value is not valid for its column's type",
+}
+_INTEGER_RANGE = "an integer is beyond the database's range"
 # SQLite primary result codes: BUSY, LOCKED, IOERR, FULL, CANTOPEN.
 _SQLITE_CODES = {
     5: "database is locked",
@@ -146,3 +172,31 @@ def _short_name(error: BaseException) -> str:
     args = getattr(error, "args", ())
     code = f" {args[0]}" if args and isinstance(args[0], int) else ""
     return f"{type(named).__name__}{code}"
+
+
+def describe_refusal(error: BaseException) -> str | None:
+    """A short reason when the database refused a value ``error`` carried, else ``None``.
+
+    The reason never quotes the value (the driver's message does: it goes to the log as the
+    ``__cause__`` only).
+    """
+    if isinstance(error, sa_exc.StatementError) and error.orig is not None:
+        error = error.orig  # DBAPIError, or a raw exception raised while executing
+    if isinstance(error, OverflowError):
+        return _INTEGER_RANGE  # sqlite3: "Python int too large to convert to SQLite INTEGER"
+    reason = _refused_by_code(error)
+    if reason is None and error.__cause__ is not None and error.__cause__ is not error:
+        reason = _refused_by_code(error.__cause__)
+    return reason
+
+
+def _refused_by_code(error: BaseException) -> str | None:
+    state = getattr(error, "sqlstate", None)
+    if isinstance(state, str) and state.startswith("22"):
+        if state == "22000" and "range" in str(error):
+            return _INTEGER_RANGE  # asyncpg: "... (value out of int32 range)"
+        return _PG_REFUSALS.get(state, _PG_REFUSAL)
+    args = getattr(error, "args", ())
+    if args and isinstance(args[0], int) and not isinstance(error, OSError):
+        return _MYSQL_REFUSALS.get(args[0])
+    return None

@@ -7,20 +7,33 @@
 
 from __future__ import annotations
 
+import logging
 import types
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import exc as sa_exc
 
 from covet.config import DatabaseConfig
-from covet.errors import ConfigError, HTTPError, ProviderError, UsageError
+from covet.errors import (
+    ConfigError,
+    HTTPError,
+    ProviderError,
+    RequestValidationError,
+    UsageError,
+)
 from covet.providers.base import HealthReport
-from covet.providers.database._errors import DatabaseUnavailableError, describe_failure
+from covet.providers.database._errors import (
+    DatabaseUnavailableError,
+    describe_failure,
+    describe_refusal,
+)
 from covet.providers.database._scope import DatabaseScope
 from covet.providers.database.manager import DatabaseManager
 from covet.request import Request
 
 __all__ = ["DatabaseProvider"]
+
+logger = logging.getLogger("covet.providers.database")
 
 DEFAULT_PARAMETER = "db"
 _DRIVER_MODULES = ("sqlalchemy", "asyncpg", "asyncmy", "aiomysql", "aiosqlite", "pymysql")
@@ -82,7 +95,9 @@ class DatabaseProvider:
 
         A database that is unavailable is a ProviderError (503). A unique or foreign-key
         constraint the database refused (``IntegrityError``, e.g. the loser of two concurrent
-        inserts that both passed ``x-covet-unique``) is a 409 with the standard body.
+        inserts that both passed ``x-covet-unique``) is a 409 with the standard body. A value
+        the database would not take (an integer beyond the column's range, a text too long for
+        it: :func:`describe_refusal`) is a 422 with the standard body, logged at INFO.
 
         The endpoint calls this on an exception escaping a handler that took a session: most
         failures already arrive as :class:`DatabaseUnavailableError`; this also catches the ones
@@ -96,6 +111,9 @@ class DatabaseProvider:
             return _conflict()
         if not _raised_by_database(error):
             return None
+        refusal = describe_refusal(error)
+        if refusal is not None:
+            return _refused(refusal)
         reason = describe_failure(error)
         if reason is None:
             return None
@@ -112,6 +130,19 @@ def _conflict() -> HTTPError:
         title="Conflict",
         details=[{"field": "", "location": "body", "pointer": "", "code": "unique",
                   "message": "A constraint of the database refused this change"}],
+    )
+
+
+def _refused(reason: str) -> RequestValidationError:
+    # NOTE: 422, not 400: the request was well formed and passed the spec; one of its values is
+    # merely more than the database can hold (a schema without maximum/maxLength allows it).
+    # Neither the driver's message (it quotes the value) nor the SQL reaches the body or this
+    # log line; the original error stays chained as __cause__.
+    logger.info("the database refused a value: %s; answered 422", reason)
+    return RequestValidationError(
+        "A value is out of range for the database",
+        details=[{"field": "", "location": "body", "pointer": "", "code": "databaseRange",
+                  "message": f"A value is out of range for the database: {reason}"}],
     )
 
 
