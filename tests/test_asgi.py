@@ -127,3 +127,38 @@ async def test_a_refused_websocket_gets_a_404_problem_where_the_server_allows_a_
     assert (b"content-type", b"application/problem+json") in start["headers"]
     assert body["type"] == "websocket.http.response.body"
     assert b'"No WebSocket endpoint at /ws"' in body["body"]
+
+
+class _Exploding:
+    """A middleware that fails before (or after) the app answered."""
+
+    def __init__(self, app: Any, after: bool = False) -> None:
+        self.app, self.after = app, after
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not self.after:
+            raise RuntimeError("middleware bug")
+        await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            raise RuntimeError("middleware bug after the response")
+
+
+def test_a_middleware_that_raises_gets_the_standard_500_body(
+    shop_app: Callable[..., CovetApp], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = shop_app(compile_now=False)
+    app.add_middleware(_Exploding)
+    response = TestClient(app).get("/items/1")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["trace_id"]
+    assert "unhandled RuntimeError in middleware" in caplog.text
+
+
+async def test_a_middleware_that_raises_after_the_response_started_drops_the_connection(
+    shop_app: Callable[..., CovetApp],
+) -> None:
+    app = shop_app(compile_now=False)
+    app.add_middleware(_Exploding, after=True)
+    with pytest.raises(RuntimeError, match="after the response"):
+        await AsyncTestClient(app).get("/items/1")

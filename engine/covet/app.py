@@ -13,7 +13,7 @@ from typing import Any
 
 from covet._problem import ProblemRenderer
 from covet.api import Api, CodeRoute, RouteInfo, build_api
-from covet.asgi import Dispatcher, run_lifespan
+from covet.asgi import Dispatcher, MiddlewareGuard, run_lifespan
 from covet.binding import import_object
 from covet.config import CovetConfig, MiddlewareEntry, config_from_mapping, load_config
 from covet.errors import ConfigError, UsageError
@@ -151,7 +151,9 @@ class CovetApp:
             app = factory(app, **options)
         for entry in reversed(entries):
             app = _middleware_factory(entry)(app, **entry.options)
-        return app
+        if app is inner:
+            return app
+        return MiddlewareGuard(app, ProblemRenderer(self.config.limits.max_error_details))
 
     # -- serving ----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from covet.response import Response
 from covet.routing import Router
 from covet.types import Message, Receive, Scope, Send
 
-__all__ = ["Dispatcher", "problem_response", "run_lifespan", "send_response"]
+__all__ = ["Dispatcher", "MiddlewareGuard", "problem_response", "run_lifespan", "send_response"]
 
 logger = logging.getLogger("covet.error")
 
@@ -154,6 +154,42 @@ class Dispatcher:
              "headers": response.raw_headers}
         )
         await send({"type": "websocket.http.response.body", "body": response.body})
+
+
+class MiddlewareGuard:
+    """The outermost layer when there is middleware: an exception a middleware raises becomes
+    the standard 500 problem body (with the trace id) if nothing was sent yet, instead of the
+    server's text/plain 500; after the response started the connection is dropped, as ever.
+
+    The dispatcher already answers every error of its own; an app without middleware has no
+    guard and pays nothing for it.
+    """
+
+    __slots__ = ("app", "problems")
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]],
+                 problems: ProblemRenderer = _DEFAULT_PROBLEMS) -> None:
+        self.app = app
+        self.problems = problems
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                raise
+            await send_response(internal_error(scope, exc, "middleware", self.problems), scope, send)
 
 
 _UNDECODABLE_PATH = BadRequestError(
