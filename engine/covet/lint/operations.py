@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from covet.errors import SpecError
@@ -117,6 +117,24 @@ def _parameter_schemas(
 ) -> list[tuple[str, Mapping[str, Any], str, str]]:
     """``(name, dereferenced schema, file, pointer)`` of each merged parameter (operation wins)."""
     merged: dict[tuple[str, str], tuple[str, Mapping[str, Any], str, str]] = {}
+    for param, param_file, file, at in _listed_parameters(doc, site):
+        schema = param.get("schema")
+        try:
+            if isinstance(schema, Mapping):
+                schema = doc.deref(schema, param_file, at + "/schema")[0]
+        except SpecError:
+            continue  # NOTE: the broken $ref is its own finding
+        if isinstance(schema, Mapping):
+            key = (str(param["name"]), str(param.get("in")))
+            merged[key] = (key[0], schema, file, at)
+    return list(merged.values())
+
+
+def _listed_parameters(
+    doc: SpecDocument, site: OperationSite
+) -> Iterator[tuple[Mapping[str, Any], str, str, str]]:
+    """``(parameter, its file, listing file, listing pointer)``: path item's first, then the
+    operation's; entries whose $ref is broken are skipped (their own finding)."""
     for owner, file, pointer in (
         (site.path_item, site.item_file, site.item_pointer), (site.op, site.file, site.pointer)
     ):
@@ -125,15 +143,10 @@ def _parameter_schemas(
             at = f"{pointer}/parameters/{index}"
             try:
                 param, param_file, _ = doc.deref(item, file, at)
-                schema = param.get("schema") if isinstance(param, Mapping) else None
-                if isinstance(schema, Mapping):
-                    schema = doc.deref(schema, param_file, at + "/schema")[0]
             except SpecError:
-                continue  # NOTE: the broken $ref is its own finding
-            if isinstance(schema, Mapping) and "name" in param:
-                key = (str(param["name"]), str(param.get("in")))
-                merged[key] = (key[0], schema, file, at)
-    return list(merged.values())
+                continue
+            if isinstance(param, Mapping) and "name" in param:
+                yield param, param_file, file, at
 
 
 def _unbounded_integer(schema: Mapping[str, Any]) -> bool:
@@ -175,16 +188,7 @@ def _declared_path_parameters(doc: SpecDocument, site: OperationSite) -> dict[st
     misused by the operation listing it, so that is where the fix goes.
     """
     declared: dict[str, tuple[str, str]] = {}
-    for owner, file, pointer in (
-        (site.path_item, site.item_file, site.item_pointer), (site.op, site.file, site.pointer)
-    ):
-        raw = owner.get("parameters")
-        for index, item in enumerate(raw if isinstance(raw, list) else []):
-            at = f"{pointer}/parameters/{index}"
-            try:
-                param = doc.deref(item, file, at)[0]
-            except SpecError:
-                continue  # NOTE: the broken $ref is its own finding
-            if isinstance(param, Mapping) and param.get("in") == "path" and "name" in param:
-                declared[str(param["name"])] = (file, at)  # where it is listed, maybe as a $ref
+    for param, _param_file, file, at in _listed_parameters(doc, site):
+        if param.get("in") == "path":
+            declared[str(param["name"])] = (file, at)  # where it is listed, maybe as a $ref
     return declared
