@@ -6,7 +6,7 @@ What each backend gets (docs/database.md, "Pools and timeouts"):
 | --- | --- | --- | --- |
 | PostgreSQL (asyncpg) | queue pool from the config | asyncpg ``timeout`` | ``server_settings`` ``statement_timeout`` (ms), and asyncpg ``command_timeout`` = it + connect_timeout as a client-side bound |
 | MariaDB/MySQL (asyncmy, aiomysql) | queue pool from the config | driver ``connect_timeout`` | ``SET SESSION max_statement_time`` (MariaDB) / ``max_execution_time`` (MySQL) on each new connection; asyncmy ``read_timeout`` = it + connect_timeout |
-| SQLite file (aiosqlite) | queue pool from the config | sqlite3 ``timeout`` (how long a writer waits for the lock) | not applied |
+| SQLite file (aiosqlite) | queue pool from the config | sqlite3 ``timeout``: the busy timeout (how long a statement waits for a lock) | not applied (no network to go silent) |
 | SQLite ``:memory:`` | exactly one connection, never recycled (the data lives in it) | as above | not applied |
 
 Every engine also gets a ``handle_error`` hook that turns unavailability into
