@@ -257,3 +257,13 @@ async def test_a_text_longer_than_its_column_is_a_422(
         refused = await client.post("/items", json={"slug": slug})
         assert_refused(refused, caplog, slug)
         assert (await client.get("/items")).json() == []
+
+
+async def test_a_text_postgresql_cannot_store_is_a_422(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    postgresql = backend("postgresql", tmp_path)
+    caplog.set_level(logging.INFO)
+    async with items_table(postgresql), serving(tmp_path, postgresql.url) as client:
+        refused = await client.post("/items", json={"slug": "nul\u0000inside"})  # SQLSTATE 22021
+        assert_refused(refused, caplog, "nul\u0000inside")
