@@ -96,7 +96,7 @@ def test_a_connection_that_sends_nothing_is_closed_quietly_after_head_timeout(
     with connect(server) as sock:
         started = time.monotonic()
         assert closed_within(sock, 1 + MARGIN) == b""
-    assert time.monotonic() - started >= 1
+    assert time.monotonic() - started >= 0.9  # the loop timer may fire a hair early
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_keep_alive_timeout(server: Server) -> None:
