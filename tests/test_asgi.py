@@ -78,7 +78,10 @@ async def test_client_disconnect_while_reading_body_sends_nothing(shop_app: Call
     assert sent == []
 
 
-async def test_websocket_scopes_are_closed_politely(shop_app: Callable[..., CovetApp]) -> None:
+async def websocket_answer(
+    shop_app: Callable[..., CovetApp], scope: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """What the app sends to a WebSocket connect on ``scope``."""
     app = shop_app(server={"access_log": False})
     sent: list[dict[str, Any]] = []
 
@@ -88,7 +91,12 @@ async def test_websocket_scopes_are_closed_politely(shop_app: Callable[..., Cove
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    await app({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_websocket_scopes_are_closed_politely(shop_app: Callable[..., CovetApp]) -> None:
+    sent = await websocket_answer(shop_app, {"type": "websocket", "path": "/ws", "headers": []})
     assert sent == [{"type": "websocket.close", "code": 1000}]
 
 
@@ -110,19 +118,9 @@ def test_an_encoded_replacement_character_is_still_a_valid_path(
 async def test_a_refused_websocket_gets_a_404_problem_where_the_server_allows_a_body(
     shop_app: Callable[..., CovetApp],
 ) -> None:
-    app = shop_app(server={"access_log": False})
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "websocket.connect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
     scope = {"type": "websocket", "path": "/ws", "headers": [],
              "extensions": {"websocket.http.response": {}}}
-    await app(scope, receive, send)
-    start, body = sent
+    start, body = await websocket_answer(shop_app, scope)
     assert start["type"] == "websocket.http.response.start" and start["status"] == 404
     assert (b"content-type", b"application/problem+json") in start["headers"]
     assert body["type"] == "websocket.http.response.body"
