@@ -11,6 +11,9 @@ EXPECTED = {
     "ProviderError", "RefResolutionError", "Request", "RequestValidationError", "Response",
     "RouteConflictError", "SpecError", "StreamingResponse", "UnsupportedMediaTypeError",
     "UnsupportedSpecError", "UsageError", "__version__", "load_config",
+    # the named errors of DESIGN.md §12
+    "ConflictError", "ForbiddenError", "ServiceUnavailableError", "TooManyRequestsError",
+    "UnauthorizedError",
 }
 
 

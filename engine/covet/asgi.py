@@ -18,6 +18,7 @@ from covet.errors import (
     MethodNotAllowedError,
     NotFoundError,
     ProviderError,
+    ServiceUnavailableError,
 )
 from covet.request import MAX_QUERY_PARAMS, ClientDisconnect, Request
 from covet.response import Response
@@ -55,12 +56,7 @@ def unavailable(
     """A backend is down: a fast 503 that names what failed, never how (no URLs, no SQL)."""
     trace_id = trace_id_of(scope)
     logger.warning("backend unavailable in %s (trace_id=%s): %s", where, trace_id, exc)
-    error = HTTPError(
-        f"{exc}; try again shortly (trace id {trace_id})",
-        status=503,
-        title="Service Unavailable",
-        headers={"retry-after": "1"},
-    )
+    error = ServiceUnavailableError(f"{exc}; try again shortly (trace id {trace_id})")
     return problems.render(error, trace_id)
 
 

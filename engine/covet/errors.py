@@ -9,12 +9,17 @@
     │   └── ConfigError                   covet.yaml: unknown key, bad value, missing variable
     ├── HTTPError                         request time; rendered as application/problem+json
     │   ├── BadRequestError           400 (unparseable body, bad encoding)
+    │   ├── UnauthorizedError         401 (+ WWW-Authenticate: one challenge per scheme)
+    │   ├── ForbiddenError            403 (authenticated, not allowed; insufficient scope)
     │   ├── NotFoundError             404
     │   ├── MethodNotAllowedError     405 (+ Allow)
     │   ├── NotAcceptableError        406
+    │   ├── ConflictError             409 (a unique value already taken)
     │   ├── PayloadTooLargeError      413
     │   ├── UnsupportedMediaTypeError 415
-    │   └── RequestValidationError    422 (every detail of the request at once)
+    │   ├── RequestValidationError    422 (every detail of the request at once)
+    │   ├── TooManyRequestsError      429 (+ Retry-After)
+    │   └── ServiceUnavailableError   503 (+ Retry-After)
     ├── ProviderError                     a backend failed; 503 at the edge
     └── UsageError (TypeError)            the Python API was misused
 
@@ -24,13 +29,16 @@ Startup errors carry where they come from (``file``, ``line``, ``pointer``); req
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
     "BadRequestError",
     "BindingError",
     "ConfigError",
+    "ConflictError",
     "CovetError",
+    "ForbiddenError",
     "HTTPError",
     "MethodNotAllowedError",
     "NotAcceptableError",
@@ -40,7 +48,10 @@ __all__ = [
     "RefResolutionError",
     "RequestValidationError",
     "RouteConflictError",
+    "ServiceUnavailableError",
     "SpecError",
+    "TooManyRequestsError",
+    "UnauthorizedError",
     "UnsupportedMediaTypeError",
     "UnsupportedSpecError",
     "UsageError",
@@ -146,6 +157,58 @@ class BadRequestError(HTTPError):
     title = "Bad Request"
 
 
+class UnauthorizedError(HTTPError):
+    """401: no credentials, or credentials that do not verify.
+
+    Args:
+        challenges: one ``WWW-Authenticate`` challenge per scheme the operation accepts
+            (``Bearer realm="api", error="invalid_token"``), joined as RFC 7235 §4.1 allows.
+    """
+
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        challenges: Sequence[str] = (),
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        headers = dict(headers or {})
+        if challenges:
+            headers["www-authenticate"] = ", ".join(challenges)
+        super().__init__(detail, details=details, headers=headers)
+        self.challenges = tuple(challenges)
+
+
+class ForbiddenError(HTTPError):
+    """403: the caller is known and not allowed (a missing scope, not the owner).
+
+    Args:
+        challenges: for bearer schemes, ``Bearer error="insufficient_scope", scope="..."``
+            (RFC 6750 §3.1), sent as ``WWW-Authenticate``.
+    """
+
+    status = 403
+    title = "Forbidden"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        challenges: Sequence[str] = (),
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        headers = dict(headers or {})
+        if challenges:
+            headers["www-authenticate"] = ", ".join(challenges)
+        super().__init__(detail, details=details, headers=headers)
+        self.challenges = tuple(challenges)
+
+
 class NotFoundError(HTTPError):
     status = 404
     title = "Not Found"
@@ -161,6 +224,11 @@ class NotAcceptableError(HTTPError):
     title = "Not Acceptable"
 
 
+class ConflictError(HTTPError):
+    status = 409
+    title = "Conflict"
+
+
 class PayloadTooLargeError(HTTPError):
     status = 413
     title = "Payload Too Large"
@@ -174,6 +242,46 @@ class UnsupportedMediaTypeError(HTTPError):
 class RequestValidationError(HTTPError):
     status = 422
     title = "Validation failed"
+
+
+class TooManyRequestsError(HTTPError):
+    """429: a rate limit was reached; ``retry_after`` whole seconds until it resets."""
+
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: int,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        headers = dict(headers or {})
+        headers["retry-after"] = str(max(0, int(retry_after)))
+        super().__init__(detail, details=details, headers=headers)
+        self.retry_after = max(0, int(retry_after))
+
+
+class ServiceUnavailableError(HTTPError):
+    """503: a backend this request needs is down or too slow; retry after ``retry_after`` s."""
+
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: int = 1,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        headers = dict(headers or {})
+        headers["retry-after"] = str(max(0, int(retry_after)))
+        super().__init__(detail, details=details, headers=headers)
+        self.retry_after = max(0, int(retry_after))
 
 
 class ProviderError(CovetError):

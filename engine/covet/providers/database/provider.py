@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from covet.config import DatabaseConfig
 from covet.errors import (
     ConfigError,
+    ConflictError,
     HTTPError,
     ProviderError,
     RequestValidationError,
@@ -121,13 +122,11 @@ class DatabaseProvider:
         return DatabaseUnavailableError(database, reason)
 
 
-def _conflict() -> HTTPError:
+def _conflict() -> ConflictError:
     # NOTE: the driver's message names constraints and values; it goes to the log (as the
     # __cause__), never to the client.
-    return HTTPError(
+    return ConflictError(
         "The request conflicts with existing data (a unique or reference constraint)",
-        status=409,
-        title="Conflict",
         details=[{"field": "", "location": "body", "pointer": "", "code": "unique",
                   "message": "A constraint of the database refused this change"}],
     )
