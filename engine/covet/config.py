@@ -26,7 +26,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -34,7 +33,13 @@ from pydantic import (
     model_validator,
 )
 
+from covet._settings import Settings
 from covet.errors import ConfigError
+from covet.limits.settings import RateLimitSettings
+from covet.middleware.cors import CorsSettings
+from covet.middleware.security_headers import SecurityHeadersSettings
+from covet.security.passwords import PasswordSettings
+from covet.security.tokens import TokenSettings
 
 __all__ = [
     "ApiConfig",
@@ -90,8 +95,7 @@ def parse_size(value: int | str) -> int:
     return int(float(number) * _UNITS[(unit or "").lower()])
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+_Frozen = Settings
 
 
 _DOCS_DEFAULTS = {
@@ -155,6 +159,8 @@ class ApiConfig(_Frozen):
     error_responses: bool = True
     """Add to the served spec the error responses CovetPy itself can answer for each operation
     (400, 413, 415, 422, 503...), unless the operation declares them."""
+    cors: CorsSettings | None = None
+    """Cross-origin requests to this api's prefix (docs/security.md); none allowed when unset."""
 
     @field_validator("docs", mode="before")
     @classmethod
@@ -251,6 +257,8 @@ class OperationConfig(_Frozen):
     """Body field (``""`` for the whole body) -> validator names, as ``x-covet-validators``."""
     max_body_size: int | None = None
     validate_response: bool | None = None
+    rate_limit: str | list[str] | None = None
+    """This operation's rate-limit policy (``5/minute``, ``10/second, 1000/hour``)."""
 
     @field_validator("max_body_size", mode="before")
     @classmethod
@@ -313,6 +321,12 @@ class CovetConfig(_Frozen):
     operations: dict[str, OperationConfig] = Field(default_factory=dict)
     providers: ProvidersConfig = ProvidersConfig()
     health: HealthConfig = HealthConfig()
+    tokens: TokenSettings = TokenSettings()
+    passwords: PasswordSettings = PasswordSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    security_headers: SecurityHeadersSettings = SecurityHeadersSettings()
+    trusted_hosts: list[str] | None = None
+    """``Host`` values served (``example.com``, ``*.example.com``); any other is a 400."""
     validators: dict[str, str] = Field(default_factory=dict)
     """Name -> ``"module:function"``: async checks referenced by ``x-covet-validators``."""
     validate_responses: bool = False
