@@ -20,7 +20,15 @@ from covet.checks import build_checks
 from covet.config import ApiConfig, CovetConfig
 from covet.docs.routes import SOURCE as DOCS_SOURCE
 from covet.docs.routes import add_docs_routes
-from covet.endpoint import Endpoint, RouteEndpoint
+from covet.endpoint import (
+    STEP_ORDER,
+    Endpoint,
+    RouteEndpoint,
+    Step,
+    StepFactory,
+    StepSetup,
+    make_endpoint,
+)
 from covet.providers.base import Provider
 from covet.routing import CONVERTERS, Router
 from covet.routing.template import parse_template
@@ -28,7 +36,10 @@ from covet.spec import SpecDocument, load_spec
 from covet.spec._isolated import validate_isolated
 from covet.spec.compiler import Operation, compile_operations
 
-__all__ = ["Api", "CodeRoute", "RouteInfo", "build_api"]
+__all__ = ["STEP_FACTORIES", "Api", "CodeRoute", "RouteInfo", "build_api"]
+
+STEP_FACTORIES: tuple[tuple[str, StepFactory], ...] = ()
+"""(kind, factory) for every kind of per-operation step, in :data:`STEP_ORDER`."""
 
 @dataclass(frozen=True, slots=True)
 class RouteInfo:
@@ -164,9 +175,11 @@ class _Builder:
         checks = build_checks(
             rules, self.config, providers=self.providers, operation_id=operation.operation_id
         )
-        endpoint = Endpoint(
+        setup = StepSetup(operation, binding, self.config, api_config, op_config, self.providers)
+        endpoint = make_endpoint(
             operation,
             binding,
+            steps=compile_steps(setup),
             max_body_size=max_body,
             max_depth=self.config.limits.max_depth,
             strict_json=self.config.limits.strict_json,
@@ -206,6 +219,18 @@ class _Builder:
         for method in route.methods:
             self.router.add(route.path, method, endpoint, file="<app.route>", pointer=route.path)
             self.routes.append(RouteInfo(method, route.path, None, qualname, "<app.route>"))
+
+
+def compile_steps(setup: StepSetup) -> tuple[Step, ...]:
+    """The steps one operation runs before its handler, in :data:`STEP_ORDER`."""
+    steps = []
+    for kind, factory in sorted(STEP_FACTORIES, key=lambda entry: STEP_ORDER.index(entry[0])):
+        step = factory(setup)
+        if step is not None:
+            if step.kind != kind:
+                raise TypeError(f"the {kind} step factory built a {step.kind!r} step")
+            steps.append(step)
+    return tuple(steps)
 
 
 def extend_sys_path(config: CovetConfig) -> None:

@@ -147,6 +147,7 @@ class Request:
         "_pending",
         "_query",
         "_state",
+        "context",
         "max_body_size",
         "max_query_params",
         "path_params",
@@ -176,6 +177,8 @@ class Request:
         self._state: dict[str, Any] | None = None
         self._disconnected = False
         self._pending: list[Message] | None = None  # taken by a disconnect poll before body()
+        self.context: Any = None
+        """The :class:`covet.endpoint.Context` of an operation with steps (``context.auth``)."""
 
     @property
     def method(self) -> str:
