@@ -22,7 +22,7 @@ from typing import Any
 from covet._naming import python_name
 from covet.errors import BindingError
 
-__all__ = ["Binding", "bind_handler", "bind_operation", "import_object", "resolve_handler"]
+__all__ = ["AUTH_NAMES", "Binding", "bind_handler", "bind_operation", "import_object", "resolve_handler"]
 
 Converter = Callable[[Any], Any]
 
@@ -42,6 +42,12 @@ class Binding:
     body_converter: Converter | None
     request_arg: str | None
     providers: tuple[tuple[str, str], ...]
+    context_args: tuple[tuple[str, str], ...] = ()
+    """(parameter, attribute of ``ctx.auth``): ``user``, ``claims``, ``token``, ``scopes``."""
+
+
+AUTH_NAMES = ("user", "claims", "token", "scopes")
+"""Handler parameters the security step supplies on an operation with a security requirement."""
 
 
 def import_object(ref: str) -> Any:
@@ -143,6 +149,7 @@ def bind_handler(
     providers: Collection[str] = (),
     where: tuple[str | None, str | None] = (None, None),
     label: str = "",
+    secured: bool = False,
 ) -> Binding:
     """Plan the call of ``handler``.
 
@@ -151,6 +158,7 @@ def bind_handler(
         has_body: the operation declares a request body (``body`` may be taken).
         providers: injectable provider names (``db``, ``cache``...).
         where: (file, pointer) of the operation, for errors.
+        secured: the operation has a security requirement, so :data:`AUTH_NAMES` may be taken.
 
     Raises:
         BindingError: a handler parameter nothing can supply; the message names the handler,
@@ -164,6 +172,7 @@ def bind_handler(
     body_arg = request_arg = None
     body_converter: Converter | None = None
     provider_args: list[tuple[str, str]] = []
+    context_args: list[tuple[str, str]] = []
     accepts_all = False
     for name, param in signature.parameters.items():
         if param.kind is param.VAR_KEYWORD:
@@ -187,8 +196,21 @@ def bind_handler(
             request_arg = name
         elif name in providers:
             provider_args.append((name, name))
+        elif name in AUTH_NAMES:
+            if not secured:
+                raise _binding_error(
+                    qualname,
+                    name,
+                    f"is what authentication supplies, but the operation {label!r} has no "
+                    "security requirement (add 'security:' to it or to the spec's root)",
+                    where,
+                )
+            context_args.append((name, name))
         elif param.default is param.empty:
-            candidates = sorted({*parameters, *providers, "request", *(["body"] if has_body else [])})
+            candidates = sorted({
+                *parameters, *providers, "request", *(["body"] if has_body else []),
+                *(AUTH_NAMES if secured else ()),
+            })
             raise _binding_error(
                 qualname,
                 name,
@@ -209,6 +231,7 @@ def bind_handler(
         body_converter=body_converter,
         request_arg=request_arg,
         providers=tuple(provider_args),
+        context_args=tuple(context_args),
     )
 
 
@@ -228,6 +251,7 @@ def bind_operation(
         providers=providers,
         where=(operation.file, operation.pointer),
         label=operation.label,
+        secured=bool(operation.security),
     )
 
 

@@ -26,6 +26,8 @@ def rule_for_error(exc: SpecError, default: str = "operation-invalid") -> str:
         return "ref-unresolved"
     if isinstance(exc, RouteConflictError):
         return "route-conflict"
+    if exc.pointer is not None and "/security/" in exc.pointer:
+        return "security-scheme-undefined"  # the compiler's own check of a requirement
     return default
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "MediaBody",
     "Operation",
     "RequestBodySpec",
+    "Requirement",
     "ResponseSpec",
     "check_path_template",
     "compile_operation",
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
+Requirement = tuple[tuple[str, tuple[str, ...]], ...]
+"""One Security Requirement object: (scheme name, required scopes or roles), all of which apply."""
+
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
@@ -93,6 +97,14 @@ class Operation:
     handler_ref: str | None
     summary: str | None
     spec: Mapping[str, Any]
+    security: tuple[Requirement, ...] = ()
+    """The effective requirement (the operation's ``security``, else the root's): alternatives,
+    any one of which suffices (OR); each names schemes that must all pass (AND), with scopes.
+    ``()`` is public; an empty alternative ``()`` inside makes authentication optional."""
+    security_schemes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The Security Scheme objects (dereferenced) the requirement names, by scheme name."""
+    security_pointer: str = ""
+    """Where the effective requirement is written (``/security`` or the operation's)."""
 
     @property
     def location(self) -> str:
@@ -179,6 +191,7 @@ def compile_operation(
     _check_path_parameters(template, params, op_file, op_pointer)
     responses = _compile_responses(spec, compiler, op, op_file, op_pointer, validate_responses)
     operation_id = op.get("operationId") or None
+    security, schemes, security_pointer = _compile_security(spec, op, op_file, op_pointer)
     return Operation(
         method=method.upper(),
         path=prefix + template,
@@ -193,7 +206,60 @@ def compile_operation(
         handler_ref=op.get("x-covet-handler"),
         summary=op.get("summary"),
         spec=op,
+        security=security,
+        security_schemes=schemes,
+        security_pointer=security_pointer,
     )
+
+
+def _compile_security(
+    spec: Any, op: Mapping[str, Any], op_file: str, op_pointer: str
+) -> tuple[tuple[Requirement, ...], dict[str, Mapping[str, Any]], str]:
+    """The operation's ``security`` (or else the root's), checked against ``securitySchemes``.
+
+    Raises:
+        SpecError: a requirement that is not a list of mappings of scheme name -> list of
+            strings, or that names a scheme ``components.securitySchemes`` does not define.
+    """
+    if "security" in op:
+        raw, file, pointer = op["security"], op_file, f"{op_pointer}/security"
+    else:
+        raw, file, pointer = spec.root.get("security"), spec.path, "/security"
+    if raw is None:
+        return (), {}, ""
+    if not isinstance(raw, list):
+        raise SpecError("'security' must be a list of Security Requirement objects", file=file, pointer=pointer)
+    defined = ((spec.root.get("components") or {}).get("securitySchemes")) or {}
+    requirements: list[Requirement] = []
+    schemes: dict[str, Mapping[str, Any]] = {}
+    for index, requirement in enumerate(raw):
+        where = f"{pointer}/{index}"
+        if not isinstance(requirement, Mapping):
+            raise SpecError("a Security Requirement must be a mapping of scheme name -> scopes", file=file, pointer=where)
+        entries: list[tuple[str, tuple[str, ...]]] = []
+        for name, scopes in requirement.items():
+            name = str(name)
+            if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+                raise SpecError(
+                    f"the scopes of {name!r} must be a list of strings ([] for none)",
+                    file=file, pointer=f"{where}/{escape_pointer(name)}",
+                )
+            if name not in defined:
+                known = ", ".join(sorted(map(str, defined))) or "none"
+                raise SpecError(
+                    f"security requirement names scheme {name!r}, which is not in "
+                    f"components.securitySchemes (defined: {known}); define it there or fix the name",
+                    file=file, pointer=f"{where}/{escape_pointer(name)}",
+                )
+            if name not in schemes:
+                scheme_pointer = f"/components/securitySchemes/{escape_pointer(name)}"
+                obj, _obj_file, _obj_pointer = spec.deref(defined[name], spec.path, scheme_pointer)
+                if not isinstance(obj, Mapping):
+                    raise SpecError("a Security Scheme must be a mapping", file=spec.path, pointer=scheme_pointer)
+                schemes[name] = obj
+            entries.append((name, tuple(scopes)))
+        requirements.append(tuple(entries))
+    return tuple(requirements), schemes, pointer
 
 
 def _merged_parameters(
