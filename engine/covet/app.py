@@ -19,6 +19,9 @@ from covet.config import CovetConfig, MiddlewareEntry, config_from_mapping, load
 from covet.errors import ConfigError, UsageError
 from covet.health import health_handler
 from covet.middleware import BUILTIN_MIDDLEWARE
+from covet.middleware.cors import CorsMiddleware, CorsPolicy
+from covet.middleware.security_headers import SecurityHeadersMiddleware
+from covet.middleware.trusted_hosts import TrustedHostsMiddleware, compile_trusted_hosts
 from covet.providers.base import Provider
 from covet.types import ASGIApp, Receive, Scope, Send
 
@@ -151,9 +154,10 @@ class CovetApp:
             app = factory(app, **options)
         for entry in reversed(entries):
             app = _middleware_factory(entry)(app, **entry.options)
-        if app is inner:
-            return app
-        return MiddlewareGuard(app, ProblemRenderer(self.config.limits.max_error_details))
+        problems = ProblemRenderer(self.config.limits.max_error_details)
+        if app is not inner:
+            app = MiddlewareGuard(app, problems)
+        return _edge_middleware(app, self.config, problems)
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -217,6 +221,28 @@ def _configured_providers(config: CovetConfig) -> list[Provider]:
 
         providers.append(DatabaseProvider(config.providers.database))
     return providers
+
+
+def _edge_middleware(app: ASGIApp, config: CovetConfig, problems: ProblemRenderer) -> ASGIApp:
+    """Trusted hosts, then security headers, then CORS, around the guarded user middleware.
+
+    Each layer exists only when covet.yaml turns it on. NOTE: they sit outside the guard so a
+    user middleware's 500 still carries the CORS and security headers; they raise nothing of
+    their own (their refusals are problem responses).
+    """
+    if any(api.cors is not None for api in config.apis):
+        policies = [
+            (api.prefix, None if api.cors is None else CorsPolicy.compile(api.cors))
+            for api in config.apis
+        ]
+        app = CorsMiddleware(app, policies, problems)
+    headers = config.security_headers.encoded()
+    if headers:
+        app = SecurityHeadersMiddleware(app, headers)
+    hosts = None if config.trusted_hosts is None else compile_trusted_hosts(config.trusted_hosts)
+    if hosts is not None:
+        app = TrustedHostsMiddleware(app, *hosts, problems)
+    return app
 
 
 def _middleware_factory(entry: MiddlewareEntry) -> Callable[..., ASGIApp]:
