@@ -32,13 +32,14 @@ from covet.endpoint import (
 from covet.providers.base import Provider
 from covet.routing import CONVERTERS, Router
 from covet.routing.template import parse_template
+from covet.security.step import security_step
 from covet.spec import SpecDocument, load_spec
 from covet.spec._isolated import validate_isolated
 from covet.spec.compiler import Operation, compile_operations
 
 __all__ = ["STEP_FACTORIES", "Api", "CodeRoute", "RouteInfo", "build_api"]
 
-STEP_FACTORIES: tuple[tuple[str, StepFactory], ...] = ()
+STEP_FACTORIES: tuple[tuple[str, StepFactory], ...] = (("security", security_step),)
 """(kind, factory) for every kind of per-operation step, in :data:`STEP_ORDER`."""
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,7 @@ class _Builder:
         self.validation = validation
         self.router = Router()
         self.routes: list[RouteInfo] = []
+        self.shared: dict[str, Any] = {}
 
     def build(self, code_routes: Sequence[CodeRoute]) -> Api:
         started = time.perf_counter()
@@ -175,7 +177,9 @@ class _Builder:
         checks = build_checks(
             rules, self.config, providers=self.providers, operation_id=operation.operation_id
         )
-        setup = StepSetup(operation, binding, self.config, api_config, op_config, self.providers)
+        setup = StepSetup(
+            operation, binding, self.config, api_config, op_config, self.providers, self.shared
+        )
         endpoint = make_endpoint(
             operation,
             binding,

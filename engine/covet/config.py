@@ -39,6 +39,7 @@ from covet.limits.settings import RateLimitSettings
 from covet.middleware.cors import CorsSettings
 from covet.middleware.security_headers import SecurityHeadersSettings
 from covet.security.passwords import PasswordSettings
+from covet.security.settings import SchemeSettings
 from covet.security.tokens import TokenSettings
 
 __all__ = [
@@ -321,6 +322,8 @@ class CovetConfig(_Frozen):
     operations: dict[str, OperationConfig] = Field(default_factory=dict)
     providers: ProvidersConfig = ProvidersConfig()
     health: HealthConfig = HealthConfig()
+    auth: dict[str, SchemeSettings] = Field(default_factory=dict)
+    """How each security scheme of the specs verifies, by scheme name (docs/security.md)."""
     tokens: TokenSettings = TokenSettings()
     passwords: PasswordSettings = PasswordSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()

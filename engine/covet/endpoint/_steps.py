@@ -64,6 +64,8 @@ class StepSetup:
     api: ApiConfig
     operation_config: OperationConfig | None
     providers: Mapping[str, Provider]
+    shared: dict[str, Any]
+    """One dict per build, for what factories share across operations (authenticators, stores)."""
 
 
 class StepFactory(Protocol):

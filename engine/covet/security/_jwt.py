@@ -1,0 +1,180 @@
+"""Verifying a JWT against configured keys: an HMAC secret, a PEM public key, or a JWKS.
+
+The algorithm allowlist is checked against the token's header before any key is chosen, and
+the key decides the algorithm family (an HMAC secret never verifies an RS256 header, a public
+key never serves as an HMAC secret: no algorithm confusion). A JWKS is fetched at startup and
+again when a token names an unknown ``kid``, at most once a minute, so key rotation at the
+identity provider needs no restart and a flood of made-up kids costs no fetches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
+import jwt
+from jwt.exceptions import PyJWKError, PyJWKSetError
+
+from covet.errors import ProviderError
+from covet.security._fetch import fetch_json
+from covet.security.principal import Rejected
+
+__all__ = ["JWKSource", "JWTVerifier"]
+
+logger = logging.getLogger("covet.security")
+
+_HMAC = frozenset({"HS256", "HS384", "HS512"})
+REFRESH_INTERVAL = 60.0
+"""Seconds between two JWKS fetches caused by unknown kids."""
+
+
+class JWKSource:
+    """Keys by ``kid`` from a JWKS URL (or a URL a discovery document names, once known)."""
+
+    def __init__(self, url: str | Callable[[], Any], *, timeout: float, name: str) -> None:
+        self._url = url
+        self.timeout = timeout
+        self.name = name
+        self.keys: dict[str, jwt.PyJWK] = {}
+        self.fetched_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def url(self) -> str:
+        url = self._url
+        if isinstance(url, str):
+            return url
+        found = await url()
+        return str(found)
+
+    async def open(self) -> None:
+        await self.refresh(force=True)
+
+    async def key(self, kid: str | None) -> jwt.PyJWK | None:
+        if self.fetched_at is None:
+            await self.refresh(force=True)
+        found = self._pick(kid)
+        if found is None and await self.refresh(force=False):
+            found = self._pick(kid)
+        return found
+
+    def _pick(self, kid: str | None) -> jwt.PyJWK | None:
+        if kid is not None:
+            return self.keys.get(kid)
+        return next(iter(self.keys.values())) if len(self.keys) == 1 else None
+
+    async def refresh(self, *, force: bool) -> bool:
+        """Fetch the JWKS again unless the last fetch is under a minute old (``force`` aside)."""
+        async with self._lock:
+            now = time.monotonic()
+            if not force and self.fetched_at is not None and now - self.fetched_at < REFRESH_INTERVAL:
+                return False
+            self.fetched_at = now
+            document = await fetch_json(await self.url(), timeout=self.timeout, what=f"JWKS of {self.name}")
+            try:
+                keyset = jwt.PyJWKSet.from_dict(document)
+            except (PyJWKSetError, PyJWKError, TypeError, KeyError) as exc:
+                raise ProviderError(f"the JWKS of {self.name} has no usable key ({exc})") from None
+            self.keys = {key.key_id or f"#{index}": key for index, key in enumerate(keyset.keys)}
+            logger.info("%s: %d signing key(s) loaded from its JWKS", self.name, len(self.keys))
+            return True
+
+
+class JWTVerifier:
+    """Checks signature, algorithm, ``exp``/``nbf``/``iat`` (with leeway), issuer and audience.
+
+    Args:
+        algorithms: the allowlist (never ``none``).
+        secret: an HMAC key; or ``public_key`` (PEM); or ``jwks`` (a :class:`JWKSource`).
+    """
+
+    def __init__(
+        self,
+        *,
+        algorithms: Collection[str],
+        secret: bytes | None = None,
+        public_key: str | None = None,
+        jwks: JWKSource | None = None,
+        issuer: str | Callable[[], str | None] | None = None,
+        audience: str | Sequence[str] | None = None,
+        leeway: float = 0.0,
+        required: Sequence[str] = ("exp",),
+    ) -> None:
+        self.algorithms = frozenset(algorithms)
+        if "none" in {a.lower() for a in self.algorithms}:
+            raise ValueError("the 'none' algorithm is never accepted")
+        self.secret = secret
+        self.jwks = jwks
+        self._public: Any = None
+        if public_key is not None:
+            self._public = jwt.api_jws.PyJWS().get_algorithm_by_name(
+                next(a for a in sorted(self.algorithms) if a not in _HMAC)
+            ).prepare_key(public_key)
+        self._issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        self.required = list(required)
+
+    async def open(self) -> None:
+        if self.jwks is not None:
+            await self.jwks.open()
+
+    async def verify(self, token: str) -> Mapping[str, Any]:
+        """The verified claims of ``token``.
+
+        Raises:
+            Rejected: malformed, wrong algorithm, unknown key, bad signature, expired, not yet
+                valid, wrong issuer or audience.
+            ProviderError: the JWKS cannot be fetched.
+        """
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError:
+            raise Rejected("The token is not a well-formed JWT") from None
+        algorithm = header.get("alg")
+        if not isinstance(algorithm, str) or algorithm not in self.algorithms:
+            raise Rejected("The token's algorithm is not accepted here")
+        key = await self._key(algorithm, header.get("kid"))
+        issuer = self._issuer() if callable(self._issuer) else self._issuer
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=issuer,
+                leeway=self.leeway,
+                options={"require": self.required, "verify_aud": self.audience is not None},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Rejected("The token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise Rejected("The token is not valid yet") from None
+        except jwt.InvalidAudienceError:
+            raise Rejected("The token is not meant for this API (audience)") from None
+        except jwt.InvalidIssuerError:
+            raise Rejected("The token was not issued by a trusted issuer") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise Rejected(f"The token lacks the {exc.claim!r} claim") from None
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            raise Rejected("The token's signature does not verify") from None
+        return claims
+
+    async def _key(self, algorithm: str, kid: Any) -> Any:
+        if algorithm in _HMAC:
+            if self.secret is None:
+                raise Rejected("The token's algorithm is not accepted here")
+            return self.secret
+        if self._public is not None:
+            return self._public
+        if self.jwks is not None:
+            found = await self.jwks.key(kid if isinstance(kid, str) else None)
+            if found is None:
+                raise Rejected("The token was signed with an unknown key")
+            declared = found._jwk_data.get("alg")
+            if declared is not None and declared != algorithm:
+                raise Rejected("The token's algorithm does not match its key")
+            return found.key
+        raise Rejected("The token's algorithm is not accepted here")
