@@ -1,0 +1,120 @@
+"""The Redis store: every worker and machine counts in one place, in one round trip a request.
+
+All windows of a request are checked and counted by one Lua script (``EVALSHA``), so a request
+costs one round trip however many windows its policy has, and two processes can never both take
+the last unit of a window. Each window is one key, ``<prefix>{<key>}:<seconds>``, an ``INCR``
+counter whose TTL is its window (set by the first request): Redis forgets it by itself. The
+braces are a Redis Cluster hash tag: all windows of one client land on one shard.
+
+Nothing connects until the first ``hit``; every call (connecting included) is bounded by
+``timeout``, and a store that is down, slow or refusing raises
+:class:`~covet.errors.ProviderError`; the step decides what that means
+(fail open or closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from covet.errors import ProviderError
+from covet.limits.policy import Rate
+from covet.limits.stores import Outcome
+
+__all__ = ["HIT_SCRIPT", "RedisStore"]
+
+HIT_SCRIPT = """
+local n = #KEYS
+local used = {}
+local allowed = 1
+for i = 1, n do
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if count >= tonumber(ARGV[2 * i - 1]) then allowed = 0 end
+  used[i] = count
+end
+local out = {allowed}
+for i = 1, n do
+  local window = tonumber(ARGV[2 * i])
+  if allowed == 1 then
+    used[i] = redis.call('INCR', KEYS[i])
+    if used[i] == 1 then redis.call('PEXPIRE', KEYS[i], window) end
+  end
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl < 0 then
+    if used[i] > 0 then redis.call('PEXPIRE', KEYS[i], window) end
+    ttl = window
+  end
+  out[2 * i] = used[i]
+  out[2 * i + 1] = ttl
+end
+return out
+"""
+"""KEYS: one counter per window; ARGV: limit and window (ms) of each, in the same order.
+Returns ``[allowed, used_1, ttl_ms_1, used_2, ttl_ms_2, ...]``."""
+
+
+class RedisStore:
+    """Counters in Redis, shared by every process that uses the same URL and prefix.
+
+    Args:
+        url: ``redis://[:password@]host:port/db`` (``rediss://`` for TLS).
+        prefix: put before every key.
+        timeout: seconds one ``hit`` may take, connecting included, then ``TimeoutError``.
+    """
+
+    __slots__ = ("_client", "_loop", "_script", "_url", "prefix", "timeout")
+
+    def __init__(self, url: str, *, prefix: str, timeout: float) -> None:
+        self._url = url
+        self.prefix = prefix
+        self.timeout = timeout
+        self._client: aioredis.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._script: Any = None
+
+    def _connect(self) -> Any:
+        # NOTE: a redis.asyncio client belongs to the loop that first used it; a store reused on
+        # another loop (one TestClient after another) gets a fresh client there.
+        client = aioredis.Redis.from_url(
+            self._url,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._client = client
+        self._loop = asyncio.get_running_loop()
+        self._script = client.register_script(HIT_SCRIPT)
+        return self._script
+
+    async def hit(self, key: str, windows: Sequence[Rate]) -> Outcome:
+        script = self._script
+        if script is None or self._loop is not asyncio.get_running_loop():
+            script = self._connect()
+        base = f"{self.prefix}{{{key}}}:"
+        keys = [f"{base}{w.seconds}" for w in windows]
+        args: list[int] = []
+        for window in windows:
+            args += (window.limit, window.seconds * 1000)
+        try:
+            async with asyncio.timeout(self.timeout):
+                reply = await script(keys=keys, args=args)
+        except TimeoutError:
+            raise ProviderError(f"redis did not answer within {self.timeout * 1000:g} ms") from None
+        except (RedisError, OSError) as exc:
+            raise ProviderError(f"redis failed: {type(exc).__name__}: {exc}") from None
+        return Outcome(
+            bool(reply[0]),
+            tuple(int(v) for v in reply[1::2]),
+            tuple(int(v) / 1000.0 for v in reply[2::2]),
+        )
+
+    async def close(self) -> None:
+        client, self._client, self._script = self._client, None, None
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()
