@@ -29,6 +29,7 @@ from covet.endpoint import (
     StepSetup,
     make_endpoint,
 )
+from covet.limits.step import rate_limit_step
 from covet.providers.base import Provider
 from covet.routing import CONVERTERS, Router
 from covet.routing.template import parse_template
@@ -39,7 +40,10 @@ from covet.spec.compiler import Operation, compile_operations
 
 __all__ = ["STEP_FACTORIES", "Api", "CodeRoute", "RouteInfo", "build_api"]
 
-STEP_FACTORIES: tuple[tuple[str, StepFactory], ...] = (("security", security_step),)
+STEP_FACTORIES: tuple[tuple[str, StepFactory], ...] = (
+    ("security", security_step),
+    ("rate_limit", rate_limit_step),
+)
 """(kind, factory) for every kind of per-operation step, in :data:`STEP_ORDER`."""
 
 @dataclass(frozen=True, slots=True)
