@@ -8,9 +8,10 @@ it again (off the event loop) and swaps the result in.
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,18 @@ from covet.endpoint import (
     StepSetup,
     make_endpoint,
 )
+from covet.errors import ProviderError
 from covet.limits.step import rate_limit_step
 from covet.providers.base import Provider
 from covet.routing import CONVERTERS, Router
 from covet.routing.template import parse_template
+from covet.security.step import openers as security_openers
 from covet.security.step import security_step
 from covet.spec import SpecDocument, load_spec
 from covet.spec._isolated import validate_isolated
 from covet.spec.compiler import Operation, compile_operations
+
+logger = logging.getLogger("covet.api")
 
 __all__ = ["STEP_FACTORIES", "Api", "CodeRoute", "RouteInfo", "build_api"]
 
@@ -77,6 +82,16 @@ class Api:
     compile_seconds: float
     files: tuple[str, ...] = ()
     """Every spec file the snapshot was compiled from (roots and ``$ref``'d files)."""
+    warm: tuple[Callable[[], Awaitable[None]], ...] = ()
+    """Fetches to make before serving (an OIDC discovery document, a JWKS)."""
+
+    async def warm_up(self) -> None:
+        """Make the :attr:`warm` fetches; one that fails is logged and retried on first use."""
+        for fetch in self.warm:
+            try:
+                await fetch()
+            except ProviderError as exc:
+                logger.warning("startup fetch failed, retried on first use: %s", exc)
 
     @property
     def handler_modules(self) -> tuple[str, ...]:
@@ -142,7 +157,10 @@ class _Builder:
         self.router.freeze()
         files = tuple(sorted({f for spec in specs for f in spec.files}))
         elapsed = time.perf_counter() - started
-        return Api(self.router, tuple(self.routes), tuple(operations), tuple(specs), elapsed, files)
+        return Api(
+            self.router, tuple(self.routes), tuple(operations), tuple(specs), elapsed, files,
+            tuple(security_openers(self.shared)),
+        )
 
     def load_spec(self, path: str) -> SpecDocument:
         spec = load_spec(path, validate=self.validation == "inline")

@@ -187,6 +187,7 @@ class CovetApp:
         self.compile()
         for provider in self._providers:
             await provider.open()
+        await self.api.warm_up()
         for hook in self.on_startup:
             await hook()
 
