@@ -17,6 +17,9 @@ needs, each entry kept only as long as the token it is about could still be pres
 The ``tokens.store`` URL picks the implementation (:data:`TOKEN_STORES`): ``memory://`` (the
 default; one process only), ``redis://host:port/db`` (shared by every worker and machine) or
 ``database`` / ``database:<name>`` (a table in a database of ``providers.database``).
+
+:mod:`covet.providers.tokens.provider` holds the ``tokens`` and ``passwords`` providers that
+inject the TokenManager and the PasswordHasher into handlers (:func:`token_providers`).
 """
 
 from __future__ import annotations
