@@ -1,4 +1,5 @@
-"""Swagger UI and ReDoc render the reference app's operations in a real, offline browser.
+"""Swagger UI and ReDoc render the reference app's operations in a real, offline browser,
+under the Content-Security-Policy the pages are served with (no script or style blocked).
 
 The reference app runs under ``covet run`` on a free port; headless Chromium loads a page, runs
 its scripts (``--virtual-time-budget`` lets them finish) and dumps the rendered DOM. Every host
@@ -11,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -48,11 +50,19 @@ def rendered_dom(browser: str, url: str) -> str:
             f"--user-data-dir={profile}",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             "--virtual-time-budget=20000",
+            "--enable-logging=stderr",
+            "--v=0",
             "--dump-dom",
             url,
         ]
         done = subprocess.run(command, capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    console = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0, console[-2000:]
+    blocked = [
+        line for line in console.splitlines()
+        if "Content Security Policy" in line and ("script-src" in line or "style-src" in line)
+    ]
+    assert not blocked, "the page's Content-Security-Policy blocked:\n" + "\n".join(blocked)
     return done.stdout.decode("utf-8", "replace")
 
 
@@ -78,6 +88,8 @@ def docs_server(browser: str, reference_sqlite: str) -> Iterator[Server]:
 def test_page_renders_the_operations_from_files_the_app_serves(
     browser: str, docs_server: Server, page: str, files: tuple[str, ...]
 ) -> None:
+    with urllib.request.urlopen(docs_server.url + page) as served:
+        assert "script-src 'self'" in served.headers["content-security-policy"]
     dom = rendered_dom(browser, docs_server.url + page)
     missing = [marker for marker in MARKERS if marker not in dom]
     assert not missing, f"{page} rendered without {missing}:\n{dom[:2000]}"

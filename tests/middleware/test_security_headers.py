@@ -117,3 +117,20 @@ def test_headers_are_encoded_once() -> None:
     encoded = SecurityHeadersSettings().encoded()
     assert encoded == tuple((name.encode(), value.encode()) for name, value in DEFAULTS.items())
     assert SecurityHeadersSettings(enabled=False).encoded() == ()
+
+
+def test_the_docs_pages_keep_their_own_csp(shop_app: Callable[..., CovetApp]) -> None:
+    client = client_for(shop_app, content_security_policy="default-src 'none'")
+    assert client.get("/items/1").headers["content-security-policy"] == "default-src 'none'"
+    for page, style in (("/docs", "style-src 'self';"), ("/redoc", "style-src 'self' 'unsafe-inline';")):
+        csp = client.get(page).headers["content-security-policy"]
+        assert csp.startswith("default-src 'none'; script-src 'self'; ") and style in csp
+        assert "unsafe-eval" not in csp and "script-src 'self';" in csp
+
+
+def test_swagger_ui_may_try_out_the_specs_absolute_servers() -> None:
+    from covet.docs.routes import _page_csp
+
+    servers = [{"url": "/v1"}, {"url": "https://api.example.com/v1"}, {"url": "{scheme}://x"}]
+    assert "connect-src 'self' https://api.example.com;" in _page_csp("swagger_ui", servers)
+    assert "connect-src 'self'; worker-src blob:;" in _page_csp("redoc", servers)

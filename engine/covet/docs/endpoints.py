@@ -43,15 +43,27 @@ def _not_modified(etag: str, cache_control: str) -> Response:
 class DocumentEndpoint:
     """One body (the bundled spec, a page), sent with pre-encoded headers.
 
+    ``extra_headers`` go out with the body (a page's Content-Security-Policy).
+
     ``body`` may be a function: it is then called on the first request and its bytes kept.
     PERF: the YAML copy of a 200-operation bundle takes ~80 ms to encode; doing that on first
     use keeps it out of startup and out of every hot reload.
     """
 
-    __slots__ = ("_encode", "body", "etag", "headers", "label", "max_body_size", "media_type")
+    __slots__ = (
+        "_encode", "body", "etag", "extra_headers", "headers", "label", "max_body_size", "media_type"
+    )
 
-    def __init__(self, body: bytes | Callable[[], bytes], media_type: str, *, label: str) -> None:
+    def __init__(
+        self,
+        body: bytes | Callable[[], bytes],
+        media_type: str,
+        *,
+        label: str,
+        extra_headers: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> None:
         self.label = label
+        self.extra_headers = extra_headers
         self.max_body_size = 0
         self.media_type = media_type
         self.body = b""
@@ -73,6 +85,7 @@ class DocumentEndpoint:
             (b"content-length", str(len(body)).encode()),
             (b"etag", self.etag.encode()),
             (b"cache-control", _REVALIDATE.encode()),
+            *self.extra_headers,
         )
 
     async def __call__(self, request: Request) -> Response:

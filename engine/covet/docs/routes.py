@@ -13,6 +13,7 @@ Paths come from ``ApiConfig.docs``; a route that clashes with a spec route is a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ from covet.spec import SpecDocument
 __all__ = ["DocsRoute", "add_docs_routes", "docs_routes", "served_document"]
 
 SOURCE = "<docs>"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(?=/|$)")
+"""The origin of an absolute, untemplated server URL, as a CSP source."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +77,14 @@ def docs_routes(
         )
     spec_url = routes[0].path if routes else ""
     title = _title(bundle)
+    servers = bundle.get("servers")
+    servers = servers if isinstance(servers, list) else []
     if config.swagger_ui is not None:
         routes += _page(
-            prefix, config.swagger_ui, "swagger_ui", title, spec_url, swagger_ui_assets()
+            prefix, config.swagger_ui, "swagger_ui", title, spec_url, swagger_ui_assets(), servers
         )
     if config.redoc is not None:
-        routes += _page(prefix, config.redoc, "redoc", title, spec_url, redoc_assets())
+        routes += _page(prefix, config.redoc, "redoc", title, spec_url, redoc_assets(), servers)
     return routes
 
 
@@ -140,17 +145,45 @@ def _document(
     return DocsRoute(full, DocumentEndpoint(body, media_type, label=f"GET {full}"), key)
 
 
+def _page_csp(key: str, servers: list[Any]) -> str:
+    """The Content-Security-Policy of a docs page: scripts and styles only from the app's files.
+
+    NOTE: ReDoc (styled-components) inserts ``<style>`` elements at run time, so its page
+    allows 'unsafe-inline' styles (never scripts) and a ``blob:`` worker for its search; Swagger
+    UI needs neither. Its "Try it out" may call the spec's absolute, untemplated ``servers``.
+    Checked in a real browser by tests/e2e/test_docs_ui.py.
+    """
+    connect = ["'self'"]
+    if key == "redoc":
+        style, extra = "'self' 'unsafe-inline'", "; worker-src blob:"
+    else:
+        style, extra = "'self'", ""
+        for server in servers:
+            url = server.get("url") if isinstance(server, dict) else None
+            origin = _ORIGIN.match(url) if isinstance(url, str) else None
+            if origin is not None and origin.group(0) not in connect:
+                connect.append(origin.group(0))
+    return (
+        f"default-src 'none'; script-src 'self'; style-src {style}; img-src 'self' data:; "
+        f"font-src 'self' data:; connect-src {' '.join(connect)}{extra}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
 def _page(
-    prefix: str, path: str, key: str, title: str, spec_url: str, assets: Mapping[str, Asset]
+    prefix: str, path: str, key: str, title: str, spec_url: str, assets: Mapping[str, Asset],
+    servers: list[Any],
 ) -> list[DocsRoute]:
     page = _full_path(prefix, path)
     static = f"{page.rstrip('/')}/static"
     render = render_swagger_ui if key == "swagger_ui" else render_redoc
     html = render(title=title, page=page, spec_url=spec_url, static=static, assets=assets)
+    csp = ((b"content-security-policy", _page_csp(key, servers).encode("latin-1")),)
+    endpoint = DocumentEndpoint(
+        html, "text/html; charset=utf-8", label=f"GET {page}", extra_headers=csp
+    )
     return [
-        DocsRoute(
-            page, DocumentEndpoint(html, "text/html; charset=utf-8", label=f"GET {page}"), key
-        ),
+        DocsRoute(page, endpoint, key),
         DocsRoute(
             f"{static}/{{name}}", AssetsEndpoint(assets, label=f"GET {static}/{{name}}"), key
         ),
