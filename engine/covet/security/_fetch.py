@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,11 +38,12 @@ async def fetch_json(
 def _fetch(
     url: str, timeout: float, form: Mapping[str, str] | None, headers: Mapping[str, str], what: str
 ) -> Any:
-    data = None
-    if form is not None:
-        from urllib.parse import urlencode
+    # NOTE: imported here: most apps never fetch, and urllib.request is slow to import
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlencode
 
-        data = urlencode(form).encode()
+    data = None if form is None else urlencode(form).encode()
     request = urllib.request.Request(url, data=data, headers={"accept": "application/json", **headers})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from covet.errors import ForbiddenError, UnauthorizedError
 from covet.request import Request
 from covet.security.principal import Principal, Rejected
-from covet.security.schemes import Authenticator
+
+if TYPE_CHECKING:
+    from covet.security.schemes import Authenticator
 
 __all__ = ["Requirement", "evaluate"]
 

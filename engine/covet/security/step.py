@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from covet.endpoint import Context, StepSetup
 from covet.errors import BindingError, ConfigError, UnauthorizedError
 from covet.providers.base import Provider
 from covet.request import Request
 from covet.response import Response
-from covet.security.passwords import PasswordHasher
 from covet.security.principal import Principal
 from covet.security.requirements import Requirement, evaluate
-from covet.security.schemes import Authenticator, build_authenticator
+
+if TYPE_CHECKING:
+    from covet.security.schemes import Authenticator
 
 __all__ = ["SecurityStep", "security_step"]
 
@@ -62,6 +63,9 @@ class _Shared:
     """What every secured operation of one build shares: authenticators and user loaders."""
 
     def __init__(self, setup: StepSetup) -> None:
+        # NOTE: imported only by an app with a secured operation (PyJWT, bcrypt, cryptography)
+        from covet.security.passwords import PasswordHasher
+
         self.config = setup.config
         self.providers = setup.providers
         self.hasher = PasswordHasher(setup.config.passwords)
@@ -72,7 +76,8 @@ class _Shared:
     def authenticator(self, name: str, scheme: Mapping[str, Any], file: str) -> Authenticator:
         found = self.authenticators.get(name)
         if found is None:
-            from covet.security.issuer import token_manager_for  # NOTE: only when tokens are used
+            from covet.security.issuer import token_manager_for
+            from covet.security.schemes import build_authenticator
 
             settings = self.config.auth.get(name)
             tokens = token_manager_for(self.config, self.providers) if settings and settings.tokens else None
