@@ -340,3 +340,74 @@ def test_an_empty_delimited_array_is_the_empty_array(client: TestClient) -> None
     response = client.get("/items?tags=", headers=TENANT)
     assert response.status_code == 200
     assert response.json()["tags"] == []
+
+
+# -- secrets in error details -------------------------------------------------------------------
+
+SECRET_SPEC = """
+openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /signup:
+    post:
+      operationId: signup
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Signup'}
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/Signup'}
+      responses: {'201': {description: ok}}
+components:
+  schemas:
+    Secret: {type: string, minLength: 12, format: password}
+    Signup:
+      type: object
+      required: [email, password]
+      properties:
+        email: {type: string, format: email}
+        password: {$ref: '#/components/schemas/Secret'}
+        pin: {type: integer, writeOnly: true, maximum: 9999}
+        nested:
+          type: object
+          properties:
+            passphrase: {type: string, format: password, enum: [correct horse battery]}
+"""
+
+
+def signup_client(tmp_path: Any) -> TestClient:
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(SECRET_SPEC)
+    handlers = tmp_path / "secret_handlers.py"
+    handlers.write_text("async def signup(body):\n    return None\n")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return TestClient(CovetApp.from_spec(spec, "secret_handlers"))
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_password_and_write_only_values_never_appear_in_an_error(tmp_path: Any) -> None:
+    client = signup_client(tmp_path)
+    sent = {"email": "not-an-email", "password": "hunter2", "pin": 123456,
+            "nested": {"passphrase": "swordfish-secret"}}
+    response = client.post("/signup", json=sent)
+    body = problem(response, 422)
+    by_field = {d["field"]: d for d in body["details"]}
+    assert set(by_field) == {"email", "password", "pin", "nested.passphrase"}
+    assert by_field["email"]["value"] == "not-an-email"  # an ordinary field keeps its value
+    for field in ("password", "pin", "nested.passphrase"):
+        assert "value" not in by_field[field], field
+    for secret in ("hunter2", "123456", "swordfish"):
+        assert secret not in response.text
+
+
+def test_a_form_password_that_fails_coercion_is_not_echoed(tmp_path: Any) -> None:
+    client = signup_client(tmp_path)
+    response = client.post("/signup", data={"email": "a@b.test", "password": "pw", "pin": "12ab34"})
+    body = problem(response, 422)
+    assert {d["field"] for d in body["details"]} == {"password", "pin"}
+    assert "12ab34" not in response.text and '"pw"' not in response.text

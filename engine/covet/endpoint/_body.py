@@ -18,7 +18,7 @@ from covet.media import DecodeError, JSONDecoder
 from covet.request import Request, parse_form
 from covet.spec.compiler import MediaBody, RequestBodySpec
 
-__all__ = ["STOP_CODES", "BodyReader", "detail", "validation_error"]
+__all__ = ["STOP_CODES", "BodyReader", "detail", "redact", "validation_error"]
 
 _BAD_REQUEST_CODES = frozenset({"parse", "maxDepth", "encoding", "duplicateKey"})
 _MEDIA_TYPE = "mediaType"
@@ -68,7 +68,10 @@ class BodyReader:
         else:
             return raw
         if media.validator is not None:
-            errors.extend(media.validator.errors(value))
+            found = media.validator.errors(value)
+            if found and media.secrets:
+                found = [redact(detail, media.secrets) for detail in found]
+            errors.extend(found)
         return value
 
     def _form(self, media: MediaBody, raw: bytes, errors: list[dict[str, Any]]) -> Any:
@@ -78,8 +81,34 @@ class BodyReader:
             errors.append(detail("", "Form body is not valid UTF-8 (after percent-decoding)", "encoding"))
             return None
         value, form_errors = media.form_decoder(fields)
+        if form_errors and media.secrets:
+            form_errors = [redact(detail, media.secrets) for detail in form_errors]
         errors.extend(form_errors)
         return value
+
+
+_REDACTED = "(redacted)"
+
+
+def redact(found: dict[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """``found`` without the value of a secret field (``format: password``, ``writeOnly``), and
+    with the value cut out of its message too."""
+    parts = found.get("pointer", "").split("/")
+    if secrets.isdisjoint(part.replace("~1", "/").replace("~0", "~") for part in parts):
+        return found
+    clean = dict(found)
+    value = clean.pop("value", None)
+    if value is not None:
+        message = str(clean.get("message", ""))
+        # NOTE: messages quote a value only as show() renders it (JSON, cut at 60 characters)
+        clean["message"] = message.replace(_json_text(value), _REDACTED)
+    return clean
+
+
+def _json_text(value: Any) -> str:
+    from covet.validation._errors import show
+
+    return show(value)
 
 
 def detail(pointer: str, message: str, code: str, value: Any = None) -> dict[str, Any]:

@@ -58,6 +58,9 @@ class MediaBody:
     form_decoder: Any = None
     rules: tuple[BodyRule, ...] = ()
     """``x-covet-unique`` / ``x-covet-validators`` of the body's fields (covet.spec.rules)."""
+    secrets: frozenset[str] = frozenset()
+    """Names of the body's ``format: password`` and ``writeOnly`` properties, at any depth: their
+    values never appear in an error detail or message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,11 +326,68 @@ def _compile_body(
         schema = (media_obj or {}).get("schema")
         if compiled.kind != "raw" and schema is not None:
             rules = collect_body_rules(spec, schema, body_file, media_pointer + "/schema")
-            compiled = dataclasses.replace(compiled, rules=rules)
+            secrets = secret_properties(spec, schema, body_file)
+            compiled = dataclasses.replace(compiled, rules=rules, secrets=secrets)
         media.append(compiled)
     # PERF: the most specific media types are tried first, wildcards last.
     media.sort(key=lambda m: m.media_type.count("*"))
     return RequestBodySpec(required=bool(body.get("required", False)), media=tuple(media))
+
+
+_SUBSCHEMAS = ("items", "additionalProperties", "not", "contains", "unevaluatedProperties")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def secret_properties(spec: Any, schema: Any, file: str) -> frozenset[str]:
+    """Property names whose schema is ``format: password`` or ``writeOnly: true``, at any depth
+    (``$ref`` followed, each target once)."""
+    found: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    pending: list[tuple[Any, str]] = [(schema, file)]
+    while pending:
+        node, base = pending.pop()
+        if not isinstance(node, Mapping):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if (base, ref) in seen:
+                continue
+            seen.add((base, ref))
+            try:
+                target, target_file, _ = spec.resolve(ref, base)
+            except SpecError:
+                continue  # NOTE: the schema compiler reports a broken $ref, located
+            pending.append((target, target_file))
+            continue
+        properties = node.get("properties")
+        if isinstance(properties, Mapping):
+            for name, sub in properties.items():
+                if _is_secret(spec, sub, base):
+                    found.add(str(name))
+                pending.append((sub, base))
+        for key in _SUBSCHEMAS:
+            pending.append((node.get(key), base))
+        for key in _SUBSCHEMA_LISTS:
+            value = node.get(key)
+            if isinstance(value, list):
+                pending.extend((sub, base) for sub in value)
+    return frozenset(found)
+
+
+def _is_secret(spec: Any, schema: Any, base: str) -> bool:
+    for _ in range(16):
+        if not isinstance(schema, Mapping):
+            return False
+        if schema.get("writeOnly") is True or schema.get("format") == "password":
+            return True
+        ref = schema.get("$ref")
+        if not isinstance(ref, str):
+            return False
+        try:
+            schema, base, _ = spec.resolve(ref, base)
+        except SpecError:
+            return False
+    return False
 
 
 def _compile_media(
