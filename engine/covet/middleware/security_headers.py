@@ -160,11 +160,15 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 # NOTE: ASGI response header names are lower-case, so a set lookup finds what
-                # the handler set; its own value wins.
+                # the handler set; its own value wins. PERF: a plain loop, no set built, for
+                # the usual response that sets none of them (bench/inprocess.py: ~1 µs a
+                # request for the whole layer, the half of it the bare send wrapper).
                 headers = message.get("headers", ())
-                present = [name for name, _ in headers if name in names]
-                if present:
-                    message["headers"] = [*headers, *(h for h in ours if h[0] not in present)]
+                for name, _ in headers:
+                    if name in names:
+                        present = {name for name, _ in headers}
+                        message["headers"] = [*headers, *(h for h in ours if h[0] not in present)]
+                        break
                 else:
                     message["headers"] = [*headers, *ours]
             await send(message)
