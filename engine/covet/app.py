@@ -216,11 +216,19 @@ class CovetApp:
 
 def _configured_providers(config: CovetConfig) -> list[Provider]:
     providers: list[Provider] = []
+    databases = None
     if config.providers.database:
         # NOTE: imported on demand: SQLAlchemy is only loaded by apps that declare a database.
         from covet.providers.database import DatabaseProvider
 
-        providers.append(DatabaseProvider(config.providers.database))
+        database = DatabaseProvider(config.providers.database)
+        providers.append(database)
+        databases = database.manager
+    if config.tokens.configured or config.auth:
+        # NOTE: after the database, which a token store may live in (opened first, closed last)
+        from covet.providers.tokens.provider import token_providers
+
+        providers.extend(token_providers(config.tokens, config.passwords, databases))
     return providers
 
 

@@ -368,3 +368,32 @@ def test_secrets_do_not_appear_in_the_settings_repr() -> None:
 def test_an_hs512_secret_must_be_as_long_as_its_hash() -> None:
     with pytest.raises(ConfigError, match="shorter than 64 bytes"):
         build(bearerAuth={"secret": "k" * 40, "algorithms": ["HS256", "HS512"]})
+
+
+# -- tokens: true (the app's own token manager) -------------------------------------------------
+
+async def test_a_bearer_scheme_may_verify_with_the_apps_token_manager() -> None:
+    from covet.testing import AsyncTestClient
+
+    app = CovetApp.from_spec(
+        SPEC, HANDLERS,
+        tokens={"secret": SECRET, "issuer": ISSUER, "audience": "fixture"},
+        auth=auth_config(bearerAuth={"tokens": True, "user_loader": f"{H}:load_user"}),
+    )
+    async with AsyncTestClient(app) as client:
+        manager = app.providers["tokens"].manager  # type: ignore[attr-defined]
+        pair = manager.issue("dora", scopes=["posts:read"])
+        response = await client.get("/inherited", headers=bearer(pair.access_token))
+        assert response.status_code == 200, response.text
+        assert response.json()["subject"] == "dora"
+        assert response.json()["scopes"] == ["posts:read"]
+        refresh_as_access = await client.get("/inherited", headers=bearer(pair.refresh_token))
+        assert refresh_as_access.status_code == 401
+        await manager.revoke(pair.access_token)
+        revoked = await client.get("/inherited", headers=bearer(pair.access_token))
+        assert "revoked" in problem(revoked, 401)["detail"]
+
+
+def test_tokens_true_without_a_tokens_key_is_a_startup_error() -> None:
+    with pytest.raises(ConfigError, match="tokens.secret"):
+        build(bearerAuth={"tokens": True, "user_loader": f"{H}:load_user"})
