@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from covet import Response, UnauthorizedError
 from covet.app import CovetApp
@@ -272,3 +273,13 @@ def _layers(app: Any, kind: type) -> list[Any]:
             found.append(app)
         app = getattr(app, "app", None)
     return found
+
+
+def test_the_documented_covet_yaml_loads() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "cors-and-headers.md").read_text()
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = config_from_mapping(yaml.safe_load(block), base_dir=Path.cwd())
+    cors = config.apis[0].cors
+    assert cors is not None and cors.allow_credentials and cors.allow_headers == ("authorization", "x-tenant")
+    assert config.security_headers.frame_options == "SAMEORIGIN" and config.security_headers.hsts
+    assert config.trusted_hosts and "*.example.com" in config.trusted_hosts
