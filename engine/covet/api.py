@@ -19,6 +19,7 @@ from typing import Any
 from covet.binding import bind_handler, bind_operation, resolve_handler
 from covet.checks import build_checks
 from covet.config import ApiConfig, CovetConfig
+from covet.docs.error_responses import limited_operations
 from covet.docs.routes import SOURCE as DOCS_SOURCE
 from covet.docs.routes import add_docs_routes
 from covet.endpoint import (
@@ -221,7 +222,7 @@ class _Builder:
         where = f"/apis/{self.config.apis.index(api_config)}/docs"
         routes = add_docs_routes(
             self.router, spec, api_config.prefix, api_config.docs, where=where,
-            error_responses=api_config.error_responses,
+            error_responses=api_config.error_responses, limited=limited_operations(self.config),
         )
         for route in routes:
             self.routes.append(RouteInfo("GET", route.path, None, route.handler, DOCS_SOURCE))

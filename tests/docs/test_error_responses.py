@@ -114,3 +114,27 @@ def test_real_error_bodies_match_the_added_schema(
     response = getattr(client, method)(path, **kwargs)
     assert response.status_code == status
     jsonschema.validate(response.json(), dict(PROBLEM_SCHEMA))
+
+
+SECURED_SPEC = ROOT / "tests" / "fixtures" / "apps" / "secured" / "openapi.yaml"
+
+
+def test_secured_operations_declare_401_and_scoped_ones_403() -> None:
+    document = served(SECURED_SPEC)
+    assert {"401"} <= statuses(document, "/inherited", "get")  # the root's requirement
+    assert "403" not in statuses(document, "/inherited", "get")
+    assert {"401", "403"} <= statuses(document, "/scoped", "get")  # oauth: [posts:write]
+    assert {"401", "403"} <= statuses(document, "/roles", "get")  # basicAuth: [admin]
+    assert not {"401", "403"} & statuses(document, "/public", "get")  # security: []
+    assert "401" in statuses(document, "/optional", "get")  # [{}, {bearerAuth: []}]
+
+
+def test_rate_limited_operations_declare_429() -> None:
+    document = add_error_responses(
+        bundle_spec(load_spec(SECURED_SPEC)),
+        lambda operation: operation.get("operationId") == "basic",
+    )
+    assert "429" in statuses(document, "/basic", "get")
+    assert "429" not in statuses(document, "/public", "get")
+    ref = document["paths"]["/basic"]["get"]["responses"]["429"]["$ref"]
+    assert document["components"]["responses"][ref.rsplit("/", 1)[1]]["description"].startswith("A rate limit")

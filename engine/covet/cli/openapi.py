@@ -14,6 +14,7 @@ import sys
 from covet.cli._common import add_config_argument
 from covet.config import ApiConfig, CovetConfig, load_config
 from covet.docs.encoding import encode_json, encode_yaml
+from covet.docs.error_responses import limited_operations
 from covet.docs.routes import served_document
 from covet.errors import UsageError
 from covet.spec import load_spec
@@ -42,7 +43,9 @@ def _openapi(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     api = select_api(config, args.api)
     spec = load_spec(api.spec, validate=config.spec_validation != "off")
-    bundle = served_document(spec, api.prefix, error_responses=api.error_responses)
+    bundle = served_document(
+        spec, api.prefix, error_responses=api.error_responses, limited=limited_operations(config)
+    )
     if args.format == "yaml":
         sys.stdout.write(encode_yaml(bundle).decode("utf-8"))
     else:

@@ -12,28 +12,33 @@ shared problem schema (DESIGN.md §6), unless the author declared that status or
 | 406 | an operation with a response of more than one media type (``Accept`` negotiation) |
 | 413, 415 | an operation with a request body |
 | 422 | an operation with parameters or a request body |
+| 401 | an operation with a security requirement (its own or the root's) naming a scheme |
+| 403 | such an operation whose requirement names scopes (or roles) |
+| 429 | an operation with a rate limit (covet.yaml ``rate_limits`` / ``operations.<id>``) |
 | 503 | every operation (a backend down or slow, or the server at ``max_concurrency``) |
 
-``apis[].error_responses: false`` in covet.yaml turns this off. The statuses of security and
-rate limits (401, 403, 429) will come from :func:`statuses_for` too, from what it is given.
+``apis[].error_responses: false`` in covet.yaml turns this off.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["PROBLEM_SCHEMA", "add_error_responses", "statuses_for"]
+__all__ = ["PROBLEM_SCHEMA", "Limited", "add_error_responses", "limited_operations", "statuses_for"]
 
 _RESPONSES = "#/components/responses/"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TITLES = {
     400: ("CovetBadRequest", "The request could not be parsed (path, query, headers or body)"),
     406: ("CovetNotAcceptable", "None of the response media types is acceptable (Accept)"),
+    401: ("CovetUnauthorized", "Credentials are missing or invalid (see WWW-Authenticate)"),
+    403: ("CovetForbidden", "The credentials lack a scope this operation requires"),
     413: ("CovetPayloadTooLarge", "The body (or a form's field count) is over the limit"),
     415: ("CovetUnsupportedMediaType", "The body's Content-Type is not one the operation takes"),
     422: ("CovetValidationFailed", "Parameters or body do not match their schemas"),
+    429: ("CovetTooManyRequests", "A rate limit was reached; retry after Retry-After seconds"),
     503: ("CovetServiceUnavailable", "A backend is unavailable or the server is at capacity"),
 }
 _DETAIL = {
@@ -64,13 +69,27 @@ PROBLEM_SCHEMA: Mapping[str, Any] = {
 }
 
 
+Limited = Callable[[Mapping[str, Any]], bool]
+"""Whether CovetPy rate-limits an operation (given its Operation object)."""
+
+
 def statuses_for(
     operation: Mapping[str, Any],
     path_item: Mapping[str, Any],
     components: Mapping[str, Any] | None = None,
+    *,
+    root_security: Any = None,
+    limited: bool = False,
 ) -> list[int]:
     """The statuses CovetPy may answer for one operation, from what the document says of it."""
     statuses = [400]
+    security = operation.get("security", root_security)
+    if isinstance(security, list) and any(isinstance(r, Mapping) and r for r in security):
+        statuses.append(401)
+        if any(isinstance(r, Mapping) and any(r.values()) for r in security):
+            statuses.append(403)
+    if limited:
+        statuses.append(429)
     has_body = "requestBody" in operation
     if has_body:
         statuses += [413, 415]
@@ -82,8 +101,20 @@ def statuses_for(
     return sorted(statuses)
 
 
-def add_error_responses(document: dict[str, Any]) -> dict[str, Any]:
+def limited_operations(config: Any) -> Limited:
+    """Which operations ``config`` (a CovetConfig) rate-limits: all with ``rate_limits.default``,
+    else those with ``operations.<id>.rate_limit``."""
+    if config.rate_limits.default:
+        return lambda _operation: True
+    ids = frozenset(op_id for op_id, op in config.operations.items() if op.rate_limit is not None)
+    return lambda operation: operation.get("operationId") in ids
+
+
+def add_error_responses(document: dict[str, Any], limited: Limited | None = None) -> dict[str, Any]:
     """``document`` (a bundle, not modified) with CovetPy's error responses declared.
+
+    Args:
+        limited: tells which operations have a rate limit (none when not given).
 
     Returns:
         A copy; the input is returned unchanged when it has no operations.
@@ -102,7 +133,12 @@ def add_error_responses(document: dict[str, Any]) -> dict[str, Any]:
         path_item = out["paths"][path]
         operation = path_item[method]
         declared = operation.setdefault("responses", {})
-        for status in statuses_for(operation, path_item, document.get("components")):
+        statuses = statuses_for(
+            operation, path_item, document.get("components"),
+            root_security=document.get("security"),
+            limited=limited is not None and limited(operation),
+        )
+        for status in statuses:
             if _declares(declared, status):
                 continue
             if status not in names:

@@ -23,7 +23,7 @@ from covet.docs.assets import Asset, redoc_assets, swagger_ui_assets
 from covet.docs.bundle import bundle_spec
 from covet.docs.encoding import encode_json, encode_yaml
 from covet.docs.endpoints import AssetsEndpoint, DocumentEndpoint
-from covet.docs.error_responses import add_error_responses
+from covet.docs.error_responses import Limited, add_error_responses
 from covet.docs.pages import render_redoc, render_swagger_ui
 from covet.errors import RouteConflictError
 from covet.routing import Router
@@ -51,7 +51,8 @@ class DocsRoute:
 
 
 def docs_routes(
-    spec: SpecDocument, prefix: str, config: DocsConfig, *, error_responses: bool = True
+    spec: SpecDocument, prefix: str, config: DocsConfig, *, error_responses: bool = True,
+    limited: Limited | None = None,
 ) -> list[DocsRoute]:
     """Every docs route ``config`` turns on for the api at ``prefix``; bundles ``spec`` once.
 
@@ -61,7 +62,7 @@ def docs_routes(
     paths = (config.openapi_json, config.openapi_yaml, config.swagger_ui, config.redoc)
     if all(path is None for path in paths):
         return []
-    bundle = served_document(spec, prefix, error_responses=error_responses)
+    bundle = served_document(spec, prefix, error_responses=error_responses, limited=limited)
     routes: list[DocsRoute] = []
     if config.openapi_json is not None:
         body = encode_json(bundle)
@@ -88,10 +89,12 @@ def docs_routes(
     return routes
 
 
-def served_document(spec: SpecDocument, prefix: str, *, error_responses: bool) -> dict[str, Any]:
+def served_document(
+    spec: SpecDocument, prefix: str, *, error_responses: bool, limited: Limited | None = None
+) -> dict[str, Any]:
     """What ``/openapi.json`` and ``covet openapi`` serve: the bundle clients see."""
     bundle = without_covet_extensions(bundle_spec(spec, prefix=prefix))
-    return add_error_responses(bundle) if error_responses else bundle
+    return add_error_responses(bundle, limited) if error_responses else bundle
 
 
 def add_docs_routes(
@@ -102,13 +105,14 @@ def add_docs_routes(
     *,
     where: str = "/docs",
     error_responses: bool = True,
+    limited: Limited | None = None,
 ) -> list[DocsRoute]:
     """Add :func:`docs_routes` to ``router``; ``where`` is the config's pointer, for errors.
 
     Raises:
         RouteConflictError: a docs route has the path of a route already added.
     """
-    routes = docs_routes(spec, prefix, config, error_responses=error_responses)
+    routes = docs_routes(spec, prefix, config, error_responses=error_responses, limited=limited)
     for route in routes:
         try:
             router.add(
