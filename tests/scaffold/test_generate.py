@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -51,9 +52,29 @@ def bind(spec: Path, module_dir: Path) -> tuple[CovetApp, ModuleType]:
     """Generate stubs for ``spec`` as a fresh module and compile an app with them."""
     name = f"generated_{uuid.uuid4().hex[:12]}"
     generate_handlers(spec, module_dir / f"{name}.py")
-    app = CovetApp.from_spec(spec, name, spec_validation="off")
+    app = CovetApp.from_spec(spec, name, spec_validation="off", auth=auth_for(spec))
     app.compile()
     return app, sys.modules[name]
+
+
+_VERIFIERS = "tests.fixtures.apps.secured.handlers"
+
+
+def auth_for(spec: Path) -> dict[str, Any]:
+    """An ``auth:`` entry for every security scheme of ``spec``: secured operations need one."""
+    schemes = (load_spec(spec).root.get("components") or {}).get("securitySchemes") or {}
+    auth: dict[str, Any] = {}
+    for name, scheme in schemes.items():
+        kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+        if kind == "apiKey":
+            auth[name] = {"verify": f"{_VERIFIERS}:check_key"}
+        elif kind == "http" and http == "basic":
+            auth[name] = {"users": f"{_VERIFIERS}:find_user"}
+        elif kind == "openIdConnect":
+            auth[name] = {"discovery_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+        else:
+            auth[name] = {"secret": "k" * 32, "algorithms": ["HS256"]}
+    return auth
 
 
 def assert_every_operation_bound_with_exact_parameters(app: CovetApp, module: ModuleType) -> None:
