@@ -17,7 +17,7 @@ STABLE_IDS = {
     "config-invalid", "spec-unreadable", "spec-invalid", "spec-unsupported", "ref-unresolved",
     "operation-invalid", "operation-id-missing", "operation-id-duplicate", "route-conflict",
     "path-param-undeclared", "path-param-not-in-template", "no-success-response",
-    "security-scheme-undefined", "handler-import-failed", "handler-missing",
+    "security-scheme-undefined", "security-scheme-unconfigured", "handler-import-failed", "handler-missing",
     "handler-param-unknown", "handler-param-unreachable", "schema-unused", "example-invalid",
     "config-operation-unknown", "integer-param-unbounded",
 }

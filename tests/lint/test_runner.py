@@ -33,9 +33,18 @@ def _explicit_get(path: str) -> str:
     )
 
 
+_FIXTURE_AUTH = (
+    "auth:\n"
+    f"  bearerAuth: {{secret: {'k' * 32}, algorithms: [HS256]}}\n"
+    "  apiKey: {verify: 'tests.fixtures.apps.secured.handlers:check_key'}\n"
+)
+"""How the lint fixtures' security schemes verify (a required scheme needs an auth: entry)."""
+
+
 def _config(tmp_path: Path, body: str) -> Path:
     config = tmp_path / "covet.yaml"
-    config.write_text(f"pythonpath: [{ROOT}]\n" + body)
+    auth = "" if "\nauth:" in body else _FIXTURE_AUTH
+    config.write_text(f"pythonpath: [{ROOT}]\n" + body + "\n" + auth)
     return config
 
 
@@ -174,3 +183,21 @@ def test_database_providers_in_the_config_can_be_injected(tmp_path: Path) -> Non
     ))
     assert any("'db'" in f.message for f in without)
     assert not any("'db'" in f.message for f in of_rule(with_db, "handler-param-unknown"))
+
+
+def test_a_required_scheme_without_an_auth_entry_is_a_finding(tmp_path: Path) -> None:
+    secured = ROOT / "tests" / "fixtures" / "apps" / "secured"
+    config = _config(tmp_path, f"""
+apis:
+  - spec: {secured / 'openapi.yaml'}
+    handlers: tests.fixtures.apps.secured.handlers
+auth:
+  bearerAuth: {{secret: "{'k' * 32}", algorithms: [HS256], user_loader: "tests.fixtures.apps.secured.handlers:load_user"}}
+  basicAuth: {{users: "tests.fixtures.apps.secured.handlers:find_user"}}
+""")
+    findings = of_rule(validate_config(config), "security-scheme-unconfigured")
+    named = {(f.pointer, f.message.split("'")[1]) for f in findings}
+    assert ("/paths/~1key~1header/get/security/0/headerKey", "headerKey") in named
+    assert ("/paths/~1scoped/get/security/0/oauth", "oauth") in named
+    assert not {name for _, name in named} & {"bearerAuth", "basicAuth"}
+    assert all(f.severity == "error" and f.line is not None for f in findings)

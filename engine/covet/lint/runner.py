@@ -34,7 +34,7 @@ from covet.routing import Router
 from covet.spec import SpecDocument
 from covet.spec._files import line_finder
 from covet.spec._pointer import split_pointer
-from covet.spec.compiler import escape_pointer
+from covet.spec.compiler import Operation, escape_pointer
 from covet.validation import SchemaCompiler
 
 __all__ = ["validate_config", "validate_specs"]
@@ -87,6 +87,7 @@ def validate_config(
     config_file = str(Path(path).resolve())
     _extend_sys_path([*config.pythonpath, config.root])
     run = _Run({*providers, *_provider_names(config)}, check_handlers=True)
+    run.auth = frozenset(config.auth)
     overrides = {key: op.handler for key, op in config.operations.items()}
     for index, api in enumerate(config.apis):
         if api.handlers:
@@ -128,6 +129,8 @@ class _Run:
         self.router = Router()
         self.operation_ids: set[str] = set()
         self.handlers = HandlerChecker(providers) if check_handlers else None
+        self.auth: Collection[str] | None = None
+        """The schemes covet.yaml's ``auth:`` configures; None when checking bare specs."""
 
     def import_handlers(
         self, module: str, file: str | None = None, pointer: str | None = None
@@ -196,9 +199,29 @@ class _Run:
             if mount.trusted:  # NOTE: otherwise every broken $ref was reported while loading
                 self.out.add_error(exc, doc=mount.doc)
             return
+        if self.auth is not None:
+            self._check_auth(mount, operation)
         if self.handlers is not None:
             override = mount.overrides.get(operation.operation_id or "")
             self.handlers.check(mount.doc, operation, mount.module, override, self.out)
+
+    def _check_auth(self, mount: _Mount, operation: Operation) -> None:
+        """Every scheme an operation requires needs an ``auth:`` entry (else it would not start)."""
+        assert self.auth is not None
+        for index, alternative in enumerate(operation.security):
+            for name, _scopes in alternative:
+                if name in self.auth:
+                    continue
+                kind = operation.security_schemes[name].get("type", "?")
+                self.out.add(
+                    "security-scheme-unconfigured",
+                    f"{operation.label} requires security scheme {name!r} ({kind}), which "
+                    f"covet.yaml's auth: does not configure; CovetPy refuses to start rather than "
+                    f"serve it unprotected: add auth.{name} (docs/security.md)",
+                    file=operation.file if operation.security_pointer != "/security" else mount.doc.path,
+                    pointer=f"{operation.security_pointer}/{index}/{escape_pointer(name)}",
+                    doc=mount.doc,
+                )
 
     def add_builtin_route(self, route: BuiltinRoute, file: str) -> None:
         """A docs or health route goes into the same router, in the order the app adds it."""
