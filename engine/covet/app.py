@@ -19,6 +19,7 @@ from covet.config import CovetConfig, MiddlewareEntry, config_from_mapping, load
 from covet.errors import ConfigError, UsageError
 from covet.health import health_handler
 from covet.middleware import BUILTIN_MIDDLEWARE
+from covet.middleware.access_log import REDACTED_QUERY, query_secrets
 from covet.middleware.cors import CorsMiddleware, CorsPolicy
 from covet.middleware.security_headers import SecurityHeadersMiddleware
 from covet.middleware.trusted_hosts import TrustedHostsMiddleware, compile_trusted_hosts
@@ -153,7 +154,12 @@ class CovetApp:
         for factory, options in self._extra_middleware:
             app = factory(app, **options)
         for entry in reversed(entries):
-            app = _middleware_factory(entry)(app, **entry.options)
+            options = dict(entry.options)
+            if entry.name == "access_log" and "redact" not in options:
+                # NOTE: API keys sent in the query string never reach the access log
+                schemes = [s for op in self.api.operations for s in op.security_schemes.values()]
+                options["redact"] = REDACTED_QUERY | query_secrets(schemes)
+            app = _middleware_factory(entry)(app, **options)
         problems = ProblemRenderer(self.config.limits.max_error_details)
         if app is not inner:
             app = MiddlewareGuard(app, problems)

@@ -33,3 +33,19 @@ def test_a_crash_is_still_logged_as_500(shop_app: Callable[..., CovetApp], caplo
     with caplog.at_level(logging.INFO, logger="covet.access"):
         client.get("/boom")
     assert any('"GET /boom HTTP/1.1" 500' in r.getMessage() for r in caplog.records if r.name == "covet.access")
+
+
+def test_credentials_in_the_query_string_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    from covet.testing import TestClient
+    from tests.security.test_step import HANDLERS, SPEC, auth_config
+
+    app = CovetApp.from_spec(SPEC, HANDLERS, auth=auth_config(), server={"access_log": True})
+    client = TestClient(app)
+    with caplog.at_level(logging.INFO, logger="covet.access"):
+        client.get("/key/query?api_key=key-alice&keep=1")  # the scheme's own parameter
+        client.get("/public?access_token=abc.def.ghi&Password=hunter2")  # well-known names
+    lines = " ".join(r.getMessage() for r in caplog.records if r.name == "covet.access")
+    assert "/key/query?api_key=REDACTED&keep=1" in lines
+    assert "/public?access_token=REDACTED&Password=REDACTED" in lines
+    for secret in ("key-alice", "abc.def.ghi", "hunter2"):
+        assert secret not in lines

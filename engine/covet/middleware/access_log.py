@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection, Mapping
+from urllib.parse import unquote_plus
 
 from covet._trace import trace_id_of
 from covet.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["AccessLogMiddleware"]
+__all__ = ["REDACTED_QUERY", "AccessLogMiddleware", "query_secrets"]
+
+REDACTED_QUERY = frozenset({
+    "access_token", "refresh_token", "id_token", "token", "code", "password", "passwd",
+    "secret", "client_secret", "api_key", "apikey", "key", "signature", "sig",
+})
+"""Query parameters whose values the access log never writes (credentials in URLs); the app
+adds the query parameters of its ``apiKey`` schemes."""
 
 
 class AccessLogMiddleware:
@@ -16,13 +25,17 @@ class AccessLogMiddleware:
 
     Args:
         logger: the logger name (default ``covet.access``); lines are INFO.
+        redact: query parameter names (any case) whose values are logged as ``REDACTED``.
 
     Off in benchmarks (``--no-access-log``), as for every peer framework.
     """
 
-    def __init__(self, app: ASGIApp, logger: str = "covet.access") -> None:
+    def __init__(
+        self, app: ASGIApp, logger: str = "covet.access", redact: Collection[str] = REDACTED_QUERY
+    ) -> None:
         self.app = app
         self.logger = logging.getLogger(logger)
+        self.redact = frozenset(name.lower() for name in redact)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.logger.isEnabledFor(logging.INFO):
@@ -49,9 +62,29 @@ class AccessLogMiddleware:
         client = scope.get("client")
         who = f"{client[0]}:{client[1]}" if client else "-"
         query = scope.get("query_string", b"")
-        target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        target = scope["path"] + ("?" + self._query(query.decode("latin-1")) if query else "")
         self.logger.info(
             '%s "%s %s HTTP/%s" %d %d %.1fms trace_id=%s',
             who, scope["method"], target, scope.get("http_version", "1.1"),
             status, size, seconds * 1000, trace_id_of(scope),
         )
+
+    def _query(self, query: str) -> str:
+        if not self.redact or "=" not in query:
+            return query
+        pairs = []
+        for pair in query.split("&"):
+            name, sep, value = pair.partition("=")
+            if sep and value and unquote_plus(name).lower() in self.redact:
+                pair = f"{name}=REDACTED"
+            pairs.append(pair)
+        return "&".join(pairs)
+
+
+def query_secrets(schemes: Collection[object]) -> frozenset[str]:
+    """The query parameter names of ``apiKey`` schemes (Security Scheme objects)."""
+    names = set()
+    for scheme in schemes:
+        if isinstance(scheme, Mapping) and scheme.get("type") == "apiKey" and scheme.get("in") == "query":
+            names.add(str(scheme.get("name", "")).lower())
+    return frozenset(names)
