@@ -7,6 +7,7 @@ Apps are the shop and secured fixtures with ``rate_limits`` settings; requests c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 
 from covet.app import CovetApp
 from covet.errors import ConfigError
@@ -233,3 +235,26 @@ async def test_a_refusing_store_fails_open(client_for: Any) -> None:
         assert [(await client.get("/items/1")).status_code for _ in range(2)] == [200, 200]
     finally:
         await proxy.stop()
+
+
+async def test_after_a_failure_the_store_rests_for_cooldown_then_is_asked_again(
+    client_for: Any,
+) -> None:
+    proxy = await FaultyProxy(redis_target(), "stall").start()
+    try:
+        app = shop(rate_limits={"default": "5/minute", "storage": proxy.url, "cooldown": 0.3,
+                                "key_prefix": "covet-test:rl:cooldown:"})
+        client = await client_for(app)
+        assert "ratelimit" not in (await client.get("/items/1")).headers
+        started = time.monotonic()
+        assert (await client.get("/items/1")).status_code == 200
+        assert time.monotonic() - started < 0.04, "no second wait for a store known to be down"
+        assert proxy.connections == 1 and limiter_of(app).failures == 2
+        proxy.mode = "forward"
+        await asyncio.sleep(0.35)
+        response = await client.get("/items/1")
+        assert response.headers["ratelimit"].startswith('"default";r=4;')
+    finally:
+        await proxy.stop()
+        with redis.Redis.from_url(redis_url()) as cleanup:
+            cleanup.delete("covet-test:rl:cooldown:{default|ip:192.0.2.1|getItem}:60")

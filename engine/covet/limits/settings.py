@@ -53,6 +53,9 @@ class RateLimitSettings(Settings):
     per ``warn_interval``), ``closed`` answers 503."""
     warn_interval: float = Field(default=60.0, gt=0)
     """Seconds between two warnings about a failing store."""
+    cooldown: float = Field(default=1.0, ge=0)
+    """Seconds after a failure during which the store is not asked again (each request fails
+    open or closed at once, instead of waiting out ``timeout``)."""
     trusted_proxies: tuple[Network, ...] = ()
     """Peers (IPs or CIDRs) whose ``Forwarded`` / ``X-Forwarded-For`` name the client."""
     headers: bool = True
@@ -83,7 +86,7 @@ class RateLimitSettings(Settings):
             )
         return value
 
-    @field_validator("timeout", "warn_interval", mode="before")
+    @field_validator("timeout", "warn_interval", "cooldown", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         if isinstance(value, str):

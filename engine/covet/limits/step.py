@@ -39,8 +39,10 @@ class Limiter:
     """
 
     __slots__ = (
+        "_down_until",
         "_warned_at",
         "closed",
+        "cooldown",
         "failures",
         "resolver",
         "store",
@@ -54,8 +56,10 @@ class Limiter:
         self.closed = settings.on_error == "closed"
         self.warn_interval = settings.warn_interval
         self.resolver = ClientResolver(settings.trusted_proxies)
+        self.cooldown = settings.cooldown
         self.failures = 0
         self._warned_at = -math.inf
+        self._down_until = -math.inf
 
     async def hit(self, key: str, windows: tuple[Rate, ...]) -> Outcome | None:
         """The store's verdict, or ``None`` when it failed and the limiter fails open.
@@ -64,9 +68,13 @@ class Limiter:
             ServiceUnavailableError: the store failed and ``on_error`` is ``closed``.
         """
         try:
+            if self._down_until > time.monotonic():
+                raise ProviderError("the store failed less than `cooldown` ago; not asked again yet")
             return await self.store.hit(key, windows)
         except ProviderError as exc:
             self.failures += 1
+            if self._down_until <= time.monotonic():
+                self._down_until = time.monotonic() + self.cooldown
             self._warn(exc)
             if self.closed:
                 raise ServiceUnavailableError(
