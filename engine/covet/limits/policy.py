@@ -52,6 +52,8 @@ def parse_policy(value: str | Sequence[str] | Sequence[Rate] | None) -> tuple[Ra
     """
     if value is None:
         return None
+    if isinstance(value, str) and value.strip().lower() in _UNLIMITED_WORDS:
+        return UNLIMITED
     items: list[str | Rate] = [value] if isinstance(value, str) else list(value)
     windows: list[Rate] = []
     for item in items:
@@ -61,10 +63,7 @@ def parse_policy(value: str | Sequence[str] | Sequence[Rate] | None) -> tuple[Ra
         if not isinstance(item, str):
             # NOTE: ValueError, not TypeError: pydantic reports only ValueError as a config error.
             raise ValueError(f"{item!r} is not a rate limit; write e.g. '100/minute'")  # noqa: TRY004
-        for part in item.split(","):
-            if part.strip().lower() in _UNLIMITED_WORDS and len(items) == 1:
-                continue
-            windows.append(_parse_window(part))
+        windows.extend(_parse_window(part) for part in item.split(","))
     seen: set[int] = set()
     for window in windows:
         if window.seconds in seen:
