@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from covet.config import load_config, parse_size
+from covet.config import config_from_mapping, load_config, parse_size
 from covet.errors import ConfigError
 
 
@@ -138,3 +138,16 @@ def test_docs_pages_need_one_spec_route(tmp_path: Path) -> None:
     text = "apis: [{spec: a.yaml, docs: {openapi_json: false, openapi_yaml: false}}]"
     with pytest.raises(ConfigError, match="keep one of them on"):
         load_config(write(tmp_path, text))
+
+
+def test_an_operations_rate_limit_is_checked_when_covet_yaml_loads(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"operations\.login\.rate_limit"):
+        config_from_mapping(
+            {"apis": [{"spec": "x.yaml"}], "operations": {"login": {"rate_limit": "5 per fortnight"}}},
+            base_dir=tmp_path,
+        )
+    config = config_from_mapping(
+        {"apis": [{"spec": "x.yaml"}], "operations": {"login": {"rate_limit": "5/minute"}}},
+        base_dir=tmp_path,
+    )
+    assert config.operations["login"].rate_limit == "5/minute"

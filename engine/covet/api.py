@@ -86,6 +86,17 @@ class Api:
     warm: tuple[Callable[[], Awaitable[None]], ...] = ()
     """Fetches to make before serving (an OIDC discovery document, a JWKS)."""
 
+    close: tuple[Callable[[], Awaitable[None]], ...] = ()
+    """What to release at shutdown (a rate-limit store's Redis connections)."""
+
+    async def shut_down(self) -> None:
+        """Run every :attr:`close`, each even when one before it fails."""
+        for close in self.close:
+            try:
+                await close()
+            except Exception as exc:  # noqa: BLE001 - shutdown goes on
+                logger.warning("closing %s failed: %s", close, exc)
+
     async def warm_up(self) -> None:
         """Make the :attr:`warm` fetches; one that fails is logged and retried on first use."""
         for fetch in self.warm:
@@ -160,8 +171,12 @@ class _Builder:
         elapsed = time.perf_counter() - started
         return Api(
             self.router, tuple(self.routes), tuple(operations), tuple(specs), elapsed, files,
-            tuple(security_openers(self.shared)),
+            tuple(security_openers(self.shared)), tuple(self.closers()),
         )
+
+    def closers(self) -> list[Callable[[], Awaitable[None]]]:
+        limiter = self.shared.get("rate_limit")
+        return [limiter.close] if limiter is not None else []
 
     def load_spec(self, path: str) -> SpecDocument:
         spec = load_spec(path, validate=self.validation == "inline")

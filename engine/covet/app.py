@@ -203,6 +203,8 @@ class CovetApp:
             for hook in reversed(self.on_shutdown):
                 await hook()
         finally:
+            if self._api is not None:
+                await self._api.shut_down()
             for provider in reversed(self._providers):
                 await provider.close()
 

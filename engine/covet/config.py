@@ -35,6 +35,7 @@ from pydantic import (
 
 from covet._settings import Settings
 from covet.errors import ConfigError
+from covet.limits.policy import parse_policy
 from covet.limits.settings import RateLimitSettings
 from covet.middleware.cors import CorsSettings
 from covet.middleware.security_headers import SecurityHeadersSettings
@@ -265,6 +266,13 @@ class OperationConfig(_Frozen):
     @classmethod
     def _size(cls, value: int | str | None) -> int | None:
         return None if value is None else parse_size(value)
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _policy(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if value is not None:
+            parse_policy(value)  # NOTE: checked at load; the step parses it again at compile
+        return value
 
 
 class DatabaseConfig(_Frozen):
