@@ -20,9 +20,18 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 ## Serve the reference app on the embedded defaults at http://127.0.0.1:8000. First its database
 ## (./covet.db, or DATABASE_URL) is migrated to the newest revision, and seeded while empty.
-run: $(VENV)/.installed
-	$(BIN)/covet db upgrade --config specs/covet.yaml
-	$(BIN)/covet db seed --config specs/covet.yaml
+## The key its tokens are signed with is COVET_JWT_SECRET when set, else .covet-jwt-secret:
+## 48 random bytes made on the first run (gitignored, readable by you alone).
+JWT_SECRET_FILE ?= .covet-jwt-secret
+
+$(JWT_SECRET_FILE): | $(BIN)/python
+	@umask 077 && $(BIN)/python -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(48)).decode())' > $@.tmp && mv $@.tmp $@
+	@echo "made $@ (the token signing key of make run)"
+
+run: $(VENV)/.installed | $(JWT_SECRET_FILE)
+	@export COVET_JWT_SECRET="$${COVET_JWT_SECRET:-$$(cat $(JWT_SECRET_FILE))}" && \
+	$(BIN)/covet db upgrade --config specs/covet.yaml && \
+	$(BIN)/covet db seed --config specs/covet.yaml && \
 	$(BIN)/covet run --config specs/covet.yaml
 
 ## Install the dev extras and run the whole suite

@@ -51,18 +51,26 @@ class UserRepository(BaseRepository[User]):
             raise NotFoundError(f"No user {user_id}")
         return user
 
-    async def register(self, *, email: str, name: str, role: str, age: int | None = None) -> User:
+    async def check_email_free(self, email: str) -> None:
+        """409 when the email (compared without case) is taken."""
+        taken = await self.session.scalar(select(User.id).where(User.email == email.lower()))
+        if taken is not None:
+            raise email_taken(email)
+
+    async def register(
+        self, *, email: str, name: str, role: str, age: int | None = None,
+        password_hash: str | None = None,
+    ) -> User:
         """A new user; 409 when the email (compared without case) is taken.
 
         The check comes first for a clear answer; the unique constraint catches the race of
         two requests registering the same email at once.
         """
-        normalized = email.lower()
-        taken = await self.session.scalar(select(User.id).where(User.email == normalized))
-        if taken is not None:
-            raise email_taken(email)
+        await self.check_email_free(email)
         try:
-            return await self.create(email=normalized, name=name, role=role, age=age)
+            return await self.create(
+                email=email.lower(), name=name, role=role, age=age, password_hash=password_hash
+            )
         except IntegrityError as exc:
             raise email_taken(email) from exc
 

@@ -16,6 +16,7 @@ def timestamp(moment: dt.datetime) -> str:
 
 
 def user_view(user: User) -> dict[str, Any]:
+    # NOTE: listed field by field, so a new column (password_hash) never leaks into a response
     view: dict[str, Any] = {
         "id": user.id,
         "email": user.email,
@@ -44,6 +45,7 @@ def comment_view(comment: Comment) -> dict[str, Any]:
     return {
         "id": comment.id,
         "author": comment.author,
+        "author_id": comment.author_id,
         "text": comment.text,
         "created_at": timestamp(comment.created_at),
     }

@@ -65,6 +65,9 @@ class User(Base):
     age: Mapped[int | None] = mapped_column(default=None)
     role: Mapped[str] = mapped_column(String(16), default="reader")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    """A :class:`~covet.security.passwords.PasswordHasher` hash; None: the user cannot log in
+    (created before accounts had passwords, or through v2)."""
 
     posts: Mapped[list[Post]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
@@ -103,6 +106,11 @@ class Comment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[uuid.UUID] = mapped_column(Uuid(), ForeignKey(Post.id, ondelete="CASCADE"))
     author: Mapped[str] = mapped_column(String(100))
+    """The commenter's name when the comment was written."""
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey(User.id, ondelete="SET NULL"), default=None
+    )
+    """The commenting user; None for comments from before accounts (and the seeded ones)."""
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
 

@@ -8,6 +8,10 @@ The first three users are the ones the README and the tests talk about:
     id 2  Brian  brian@example.com  author
     id 3  Chen   chen@example.com   reader
 
+Every seeded user logs in with the demo password :data:`DEMO_PASSWORD` (``covet-demo-password``;
+it is in the README, so never seed a database that faces the internet). Its bcrypt hash
+(12 rounds) was computed once and is stored below: seeding costs no bcrypt work.
+
 Seeding only fills an empty database: if there are users already it inserts nothing.
 """
 
@@ -24,12 +28,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from covet.errors import UsageError
 from schema.models import Comment, Post, User
 
-__all__ = ["DEFAULT_POSTS_PER_USER", "DEFAULT_USERS", "SEED_NAMESPACE", "post_id", "seed"]
+__all__ = [
+    "DEFAULT_POSTS_PER_USER", "DEFAULT_USERS", "DEMO_PASSWORD", "SEED_NAMESPACE", "post_id", "seed",
+]
 
 DEFAULT_USERS = 25
 DEFAULT_POSTS_PER_USER = 4
 SEED_NAMESPACE = uuid.UUID("6f1c7a52-2f5e-4b8e-9d55-3c1d8c0b7a10")
 START = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
+DEMO_PASSWORD = "covet-demo-password"
+DEMO_PASSWORD_HASH = "bcrypt_sha256$$2b$12$oxMudrc.lgRXxYSmiLo0.eUZG4EiSst.kO/P0V9dCeatJPXnNCVH6"
+"""``PasswordHasher().hash(DEMO_PASSWORD)``, once: the same salt for every seeded user is fine
+for a published demo password, and keeps seeding fast (tests/schema/test_seed.py checks it)."""
 
 NAMED = (("Ada", "admin"), ("Brian", "author"), ("Chen", "reader"))
 FIRST_NAMES = (
@@ -128,7 +138,10 @@ def _user(plan: _Plan, index: int) -> User:
     created = plan.later(3 * 24 * 60)
     if index <= len(NAMED):
         name, role = NAMED[index - 1]
-        return User(email=f"{name.lower()}@example.com", name=name, role=role, created_at=created)
+        return User(
+            email=f"{name.lower()}@example.com", name=name, role=role, created_at=created,
+            password_hash=DEMO_PASSWORD_HASH,
+        )
     first, last = plan.rng.choice(FIRST_NAMES), plan.rng.choice(LAST_NAMES)
     return User(
         email=f"{first}.{last}.{index}@example.org".lower(),
@@ -136,6 +149,7 @@ def _user(plan: _Plan, index: int) -> User:
         age=plan.rng.choice((None, *range(18, 71))),
         role=plan.rng.choice(ROLE_DRAW),
         created_at=created,
+        password_hash=DEMO_PASSWORD_HASH,
     )
 
 

@@ -2,7 +2,9 @@
 
 The reference app runs on a database prepared the way `make run` prepares it (migrated to head,
 then seeded): a fresh SQLite file per server, copied from one seeded once
-per session, or a throwaway PostgreSQL or MariaDB database.
+per session, or a throwaway PostgreSQL or MariaDB database. Its tokens are signed with
+:data:`TEST_JWT_SECRET` (every server started here gets it as ``COVET_JWT_SECRET``), so
+:func:`bearer` can mint a seeded user's access token without a (rate-limited) login.
 """
 
 from __future__ import annotations
@@ -24,11 +26,23 @@ import pytest
 
 from covet import migrations
 from covet.config import load_config
+from covet.security.tokens import TokenManager
 from schema.seed import seed
 from tests.schema.databases import MIGRATIONS, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_CONFIG = ROOT / "specs" / "covet.yaml"
+TEST_JWT_SECRET = "test-only-jwt-secret-of-the-e2e-suite-0123456789abcdef"
+"""A constant for tests only; `make run` makes a random one (.covet-jwt-secret)."""
+TEST_ENV = {"COVET_JWT_SECRET": TEST_JWT_SECRET}
+
+
+def bearer(user_id: int, *scopes: str) -> dict[str, str]:
+    """The ``Authorization`` header of a fresh access token for seeded user ``user_id``, signed
+    as the reference servers started here sign theirs (``admin`` scope: pass it for Ada, id 1)."""
+    config = load_config(REFERENCE_CONFIG, environ=TEST_ENV)
+    pair = TokenManager(config.tokens).issue(str(user_id), scopes=scopes)
+    return {"Authorization": f"Bearer {pair.access_token}"}
 
 
 def free_port() -> int:
@@ -67,7 +81,7 @@ def start_server(
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Server.stop()
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **TEST_ENV, **(env or {})},
     )
     server = Server(process, port, log)
     deadline = time.monotonic() + timeout
@@ -88,7 +102,7 @@ def start_server(
 def prepare_database(database_url: str) -> None:
     """What `make run` does before serving (``covet db upgrade``, ``covet db seed``), in-process
     to keep the suite fast; tests/cli/test_db.py runs the commands themselves."""
-    config = load_config(REFERENCE_CONFIG, environ={"DATABASE_URL": database_url})
+    config = load_config(REFERENCE_CONFIG, environ={**TEST_ENV, "DATABASE_URL": database_url})
 
     async def prepare() -> None:
         async with migrations.open_engine(config) as engine:

@@ -56,7 +56,8 @@ async def test_upgrade_to_head_creates_the_tables_the_models_describe(engine: As
         ("comments", ("post_id", "created_at")),
     }
     assert found["foreign_keys"] == {
-        ("posts", ("author_id",), "users"), ("comments", ("post_id",), "posts")
+        ("posts", ("author_id",), "users"), ("comments", ("post_id",), "posts"),
+        ("comments", ("author_id",), "users"),
     }
 
 
