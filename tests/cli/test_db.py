@@ -22,6 +22,7 @@ def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """specs/covet.yaml on a new SQLite file, run from the repository root like `make run`."""
     database = tmp_path / "covet.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("COVET_JWT_SECRET", "test-only-jwt-secret-of-tests-cli-0123456789abcdef")
     monkeypatch.chdir(ROOT)
     return database
 
@@ -37,17 +38,18 @@ def test_upgrade_migrates_a_new_database_to_head_once(
 ) -> None:
     assert db(capsys, "current", "-c", REFERENCE) == (0, "no revision (empty)", "")
     status, out, _ = db(capsys, "upgrade", "-c", REFERENCE)
-    assert status == 0 and out == "database 'default': no revision (empty) -> 0001 (head)"
+    assert status == 0 and out == "database 'default': no revision (empty) -> 0002 (head)"
     assert fresh_database.exists()
-    assert db(capsys, "upgrade")[1] == "database 'default' is at 0001 (head): nothing to do"
-    assert db(capsys, "current")[1] == "0001 (head)"
+    assert db(capsys, "upgrade")[1] == "database 'default' is at 0002 (head): nothing to do"
+    assert db(capsys, "current")[1] == "0002 (head)"
 
 
 def test_downgrade_to_base_then_upgrade_again(capsys: pytest.CaptureFixture[str]) -> None:
     db(capsys, "upgrade")
     status, out, _ = db(capsys, "downgrade", "--revision", "base")
-    assert status == 0 and out == "database 'default': 0001 (head) -> no revision (empty)"
-    assert db(capsys, "upgrade", "--revision", "0001")[1].endswith("-> 0001 (head)")
+    assert status == 0 and out == "database 'default': 0002 (head) -> no revision (empty)"
+    assert db(capsys, "upgrade", "--revision", "0001")[1].endswith("-> 0001")
+    assert db(capsys, "upgrade")[1] == "database 'default': 0001 -> 0002 (head)"
 
 
 def test_seed_fills_an_empty_database_once(capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,5 +128,5 @@ async def test_the_python_example_in_db_md_runs() -> None:
     namespace: dict[str, Any] = {}
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     await eval(compile(example, "docs/cli/db.md", "exec", flags=flags, dont_inherit=True), namespace)
-    assert namespace["revisions"] == ("0001",)
+    assert namespace["revisions"] == ("0002",)
     assert namespace["inserted"]["users"] == 10 and namespace["inserted"]["posts"] == 20
