@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from covet.app import CovetApp
+from covet.asgi import ENDPOINT_KEY
 from covet.testing import AsyncTestClient, TestClient
+from tests.conftest import SHOP_HANDLERS, SHOP_SPEC
 
 
 def test_unknown_path_is_a_404_problem(shop_app: Callable[..., CovetApp]) -> None:
@@ -160,3 +162,50 @@ async def test_a_middleware_that_raises_after_the_response_started_drops_the_con
     app.add_middleware(_Exploding, after=True)
     with pytest.raises(RuntimeError, match="after the response"):
         await AsyncTestClient(app).get("/items/1")
+
+
+class _SeesTheRoute:
+    """A middleware that reads the matched endpoint from the scope once the response starts."""
+
+    seen: ClassVar[list[tuple[int, str | None, str | None, str | None]]] = []
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async def noting(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                endpoint = scope.get(ENDPOINT_KEY)
+                self.seen.append((
+                    message["status"],
+                    None if endpoint is None else endpoint.template,
+                    None if endpoint is None else endpoint.label,
+                    None if endpoint is None else endpoint.operation_id,
+                ))
+            await send(message)
+
+        await self.app(scope, receive, noting)
+
+
+def test_the_dispatcher_puts_the_matched_endpoint_in_the_scope() -> None:
+    app = CovetApp.from_spec(SHOP_SPEC, SHOP_HANDLERS, prefix="/v1", compile_now=False)
+    app.add_middleware(_SeesTheRoute)
+
+    @app.route("/things/{thing_id:int}")
+    async def thing(thing_id: int) -> dict[str, int]:
+        return {"thing_id": thing_id}
+
+    _SeesTheRoute.seen = []
+    client = TestClient(app)
+    client.get("/v1/items/1")
+    client.get("/v1/items/not-a-number")  # a 422 still names the route it failed on
+    client.get("/things/7")
+    client.get("/nowhere")  # no route matched: nothing in the scope
+    client.patch("/v1/items/1")  # no endpoint for the method: nothing either
+    assert _SeesTheRoute.seen == [
+        (200, "/v1/items/{item_id}", "getItem", "getItem"),
+        (422, "/v1/items/{item_id}", "getItem", "getItem"),
+        (200, "/things/{thing_id:int}", "/things/{thing_id:int}", None),
+        (404, None, None, None),
+        (405, None, None, None),
+    ]

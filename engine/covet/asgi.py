@@ -25,7 +25,14 @@ from covet.response import Response
 from covet.routing import Router
 from covet.types import Message, Receive, Scope, Send
 
-__all__ = ["Dispatcher", "MiddlewareGuard", "problem_response", "run_lifespan", "send_response"]
+__all__ = [
+    "ENDPOINT_KEY",
+    "Dispatcher",
+    "MiddlewareGuard",
+    "problem_response",
+    "run_lifespan",
+    "send_response",
+]
 
 logger = logging.getLogger("covet.error")
 
@@ -74,8 +81,17 @@ async def send_response(response: Response, scope: Scope, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+ENDPOINT_KEY = "covet.endpoint"
+"""The scope key of the matched endpoint (set before it runs; absent on a 404 or 405). Its
+``template`` is the route template as routed (``/users/{id}``), ``label`` the operationId (or
+``METHOD template``), ``operation_id`` the operationId or None."""
+
+
 class Dispatcher:
     """Routes HTTP scopes through the current router; ``router`` is swapped on reload.
+
+    The matched endpoint goes into the scope under :data:`ENDPOINT_KEY`, so middleware outside
+    (access log, metrics, tracing) can label a request by route without matching it again.
 
     Args:
         router: the compiled routes.
@@ -120,6 +136,9 @@ class Dispatcher:
                 )
                 response = self.problems.render(error, trace_id_of(scope))
             else:
+                # The route in the scope (DESIGN.md §12): the access log, metrics and tracing
+                # label by endpoint.template and endpoint.label without matching again.
+                scope["covet.endpoint"] = endpoint
                 request = Request(
                     scope, receive, params, endpoint.max_body_size, self.max_query_params
                 )

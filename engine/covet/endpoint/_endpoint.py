@@ -43,9 +43,11 @@ class Endpoint:
         "needs_headers",
         "needs_query",
         "operation",
+        "operation_id",
         "parameters",
         "respond",
         "scopes",
+        "template",
     )
 
     def __init__(
@@ -64,6 +66,9 @@ class Endpoint:
         self.operation = operation
         self.binding = binding
         self.label = operation.label
+        self.template = operation.path
+        """The route template as routed (the api's prefix included), e.g. ``/users/{id}``."""
+        self.operation_id = operation.operation_id
         specs = operation.parameters.specs
         self.parameters = operation.parameters if specs else None
         locations = {spec[1] for spec in specs}
@@ -180,7 +185,8 @@ class RouteEndpoint(Endpoint):
         providers: Mapping[str, Provider] | None = None,
     ) -> None:
         self.binding = binding
-        self.label = template
+        self.label = self.template = template
+        self.operation_id = None
         self.converters = tuple(converters.items())
         self.parameters = None
         self.needs_query = self.needs_headers = self.needs_cookies = False
