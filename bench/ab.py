@@ -46,7 +46,7 @@ RAW_ON_COVET = (
 )
 
 
-def server_command(name: str, tree: Path | None, port: int, extra: bool) -> list[str]:
+def server_command(name: str, tree: Path | None, port: int, config_name: str) -> list[str]:
     if name == "raw":
         return [str(harness.VENV_BIN / "uvicorn"), "raw_app:app", "--app-dir", str(PEERS),
                 "--host", harness.HOST, "--port", str(port), *harness.UVICORN_FLAGS]
@@ -54,7 +54,7 @@ def server_command(name: str, tree: Path | None, port: int, extra: bool) -> list
         return [str(harness.VENV_BIN / "python"), "-c",
                 RAW_ON_COVET.format(peers=str(PEERS), host=harness.HOST, port=port)]
     assert tree is not None
-    config = tree / "bench" / "apps" / "covet" / ("covet-1000.yaml" if extra else "covet.yaml")
+    config = tree / "bench" / "apps" / "covet" / config_name
     return [str(harness.VENV_BIN / "covet"), "run", "--config", str(config),
             "--host", harness.HOST, "--port", str(port), *harness.COVET_RUN_FLAGS]
 
@@ -82,7 +82,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                  connections=64, connections_note="", quiet_per="run",
                                  quiet_wait=3)
     parser.add_argument("--tree", action="append", default=[],
-                        help="NAME=PATH of a CovetPy checkout (repeatable)")
+                        help="NAME=PATH[:CONFIG] of a CovetPy checkout (repeatable); CONFIG is a "
+                             "file of its bench/apps/covet/ (covet.yaml; covet-1000.yaml is "
+                             "what bench/run.py derives for the 1,000-route scenario)")
     parser.add_argument("--raw", default="raw",
                         help="comma-separated raw servers: raw, raw-covet-protocol ('' for none)")
     parser.add_argument("--rounds", type=int, default=4)
@@ -96,7 +98,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     harness.bootstrap(__file__, argv, args.wrk, lambda: harness.ensure_venv(False))
-    trees = {name: Path(path).resolve() for name, path in (t.split("=", 1) for t in args.tree)}
+    trees: dict[str, Path] = {}
+    configs: dict[str, str] = {}
+    for given in args.tree:
+        name, _, where = given.partition("=")
+        path, _, config_name = where.partition(":")
+        trees[name], configs[name] = Path(path).resolve(), config_name or "covet.yaml"
     servers: dict[str, harness.Server] = {}
     logs = BENCH / "results" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -106,7 +113,8 @@ def main(argv: list[str]) -> int:
         for name in names:
             tree = trees.get(name)
             servers[name] = harness.Server(
-                lambda port, name=name, tree=tree: server_command(name, tree, port, False),
+                lambda port, name=name, tree=tree: server_command(
+                    name, tree, port, configs.get(name, "covet.yaml")),
                 server_env(tree), args.server_cpu, logs / f"ab-{name}.log")
         for name, server in servers.items():
             failure = server.wait_ready(args.start_timeout)
