@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_CONFIG = ROOT / "specs" / "covet.yaml"
 TEST_JWT_SECRET = "test-only-jwt-secret-of-the-e2e-suite-0123456789abcdef"
 """A constant for tests only; `make run` makes a random one (.covet-jwt-secret)."""
-TEST_ENV = {"COVET_JWT_SECRET": TEST_JWT_SECRET}
+TEST_ENV = {"COVET_JWT_SECRET": TEST_JWT_SECRET, "COVET_SIGNUP_RATE_LIMIT": "1000/minute"}
+"""Signups are limited to 10 a minute per client by default; the suite signs up more from one
+IP. Logins keep their 5 a minute (test_reference_auth.py hits it)."""
 
 
 def bearer(user_id: int, *scopes: str) -> dict[str, str]:

@@ -4,7 +4,9 @@ Every check (server errors, status codes, content types, headers and bodies agai
 spec, negative data rejected, positive data accepted, stateful sequences through the spec's
 links), on both API versions, on SQLite and PostgreSQL, with a fixed seed and a bounded number
 of examples per operation, so that CI stays fast and a failure reproduces. Zero failures pass;
-the test's message is schemathesis' own report, with a ``curl`` line per failure.
+the test's message is schemathesis' own report, with a ``curl`` line per failure. Secured
+operations are fuzzed with a valid bearer token of a seeded user (tests/e2e/fuzz_auth.py), and
+schemathesis' ignored_auth check probes each without one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REFERENCE_CONFIG, Server, start_server
+from .conftest import REFERENCE_CONFIG, ROOT, Server, start_server
 
 SEED = "20261202"
 MAX_EXAMPLES = os.environ.get("COVET_FUZZ_EXAMPLES", "60")
@@ -50,8 +52,10 @@ def test_schemathesis_finds_nothing(fuzzed_server: Server, version: str, tmp_pat
         "--no-color",
         "--report", "junit", "--report-dir", str(tmp_path),
     ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.fuzz_auth",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     result = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False
+        command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False, env=env
     )
     report = result.stdout + result.stderr
     assert result.returncode == 0, report[-20_000:]

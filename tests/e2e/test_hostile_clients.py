@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from .conftest import Server
+from .conftest import Server, bearer
 
 
 def send(server: Server, method: str, path: str, body: bytes | None = None,
-         content_type: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(server.url + path, data=body, method=method)
+         content_type: str | None = None, headers: dict[str, str] | None = None,
+         ) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(server.url + path, data=body, method=method, headers=headers or {})
     if content_type is not None:
         request.add_header("content-type", content_type)
     try:
@@ -29,8 +30,9 @@ def send(server: Server, method: str, path: str, body: bytes | None = None,
 
 
 def problem(server: Server, status: int, method: str, path: str, body: bytes | None = None,
-            content_type: str | None = None) -> dict[str, Any]:
-    got, headers, raw = send(server, method, path, body, content_type)
+            content_type: str | None = None, headers: dict[str, str] | None = None,
+            ) -> dict[str, Any]:
+    got, headers, raw = send(server, method, path, body, content_type, headers)
     assert got == status, raw[:500]
     assert headers["content-type"] == "application/problem+json"
     document: dict[str, Any] = json.loads(raw)
@@ -116,7 +118,8 @@ def test_a_duplicate_json_key_is_a_400_and_creates_nothing(reference_server: Ser
 
 
 def test_a_415_keeps_the_same_requests_path_errors(reference_server: Server) -> None:
-    document = problem(reference_server, 415, "POST", "/v1/users/abc/posts", b"<post/>", "text/xml")
+    document = problem(reference_server, 415, "POST", "/v1/users/abc/posts", b"<post/>", "text/xml",
+                       bearer(2))
     assert {(d["location"], d["code"]) for d in document["details"]} >= {
         ("path", "type"), ("body", "mediaType"),
     }

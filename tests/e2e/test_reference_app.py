@@ -16,7 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .conftest import ROOT, Server
+from .conftest import ROOT, Server, bearer
+
+PASSWORD = "a long enough passphrase"
 
 
 def call(server: Server, method: str, path: str, body: Any = None,
@@ -48,7 +50,7 @@ def all_posts(server: Server, user_id: int) -> list[dict[str, Any]]:
 def test_health(reference_server: Server) -> None:
     status, _, body = call(reference_server, "GET", "/health")
     assert status == 200 and body["status"] == "ok"
-    assert [(c["name"], c["kind"], c["ok"]) for c in body["checks"]] == [("default", "database", True)]
+    assert [(c["name"], c["kind"], c["ok"]) for c in body["checks"]] == [("default", "database", True), ("tokens", "token store", True)]
 
 
 def test_typed_params_route_reads_a_seeded_post(reference_server: Server) -> None:
@@ -65,8 +67,8 @@ def test_typed_params_route_reads_a_seeded_post(reference_server: Server) -> Non
 def test_new_comment_is_the_newest_embedded(reference_server: Server) -> None:
     post_id = first_post(reference_server, 2)
     status, _, comment = call(reference_server, "POST", f"/v1/posts/{post_id}/comments",
-                              {"author": "Ivo", "text": "First!"})
-    assert status == 201 and comment["author"] == "Ivo"
+                              {"text": "First!"}, bearer(3))
+    assert status == 201 and (comment["author"], comment["author_id"]) == ("Chen", 3)
     body = call(reference_server, "GET", f"/v1/users/2/posts/{post_id}?comments=1")[2]
     assert body["comments"] == [comment]
     assert call(reference_server, "GET", f"/v1/users/2/posts/{post_id}?comments=0")[2]["comments"] == []
@@ -79,12 +81,11 @@ def test_missing_rows_are_404(reference_server: Server) -> None:
         ("GET", "/v1/users/9999", None),
         ("GET", "/v2/users/9999", None),
         ("GET", "/v1/users/9999/posts", None),
-        ("POST", "/v1/users/9999/posts", {"title": "t", "body": "b"}),
         ("GET", f"/v1/users/1/posts/{missing}", None),
         ("GET", f"/v1/users/2/posts/{post_id}", None),  # exists, but it is Ada's
-        ("POST", f"/v1/posts/{missing}/comments", {"author": "a", "text": "t"}),
+        ("POST", f"/v1/posts/{missing}/comments", {"text": "t"}),
     ]:
-        status, headers, problem = call(reference_server, method, path, body)
+        status, headers, problem = call(reference_server, method, path, body, bearer(2))
         assert (status, headers["content-type"]) == (404, "application/problem+json"), path
         assert problem["status"] == 404
 
@@ -100,7 +101,7 @@ def test_bad_values_are_422_with_every_error(reference_server: Server) -> None:
 
 
 def test_create_user_then_conflict(reference_server: Server) -> None:
-    user = {"email": "dana@example.com", "name": "Dana", "age": 30}
+    user = {"email": "dana@example.com", "name": "Dana", "age": 30, "password": PASSWORD}
     status, _, created = call(reference_server, "POST", "/v1/users", user)
     assert status == 201 and created["id"] > 3 and created["role"] == "reader"
     assert call(reference_server, "GET", f"/v1/users/{created['id']}")[2]["age"] == 30
@@ -111,14 +112,15 @@ def test_create_user_then_conflict(reference_server: Server) -> None:
 
 
 def test_concurrent_registrations_of_one_email_make_one_user(reference_server: Server) -> None:
-    user = {"email": "race@example.com", "name": "Race"}
+    user = {"email": "race@example.com", "name": "Race", "password": PASSWORD}
     with ThreadPoolExecutor(8) as pool:
         statuses = sorted(pool.map(lambda _: call(reference_server, "POST", "/v1/users", user)[0], range(8)))
     assert statuses == [201] + [409] * 7
 
 
 def test_invalid_user_reports_all_errors(reference_server: Server) -> None:
-    status, _, body = call(reference_server, "POST", "/v1/users", {"email": "x", "name": "", "age": 3, "id": 1})
+    status, _, body = call(reference_server, "POST", "/v1/users", {"email": "x", "name": "", "age": 3, "id": 1,
+                                                              "password": PASSWORD})
     assert status == 422
     assert {d["field"]: d["code"] for d in body["details"]} == {
         "email": "format", "name": "minLength", "age": "minimum", "id": "readOnly"
@@ -162,18 +164,19 @@ def test_offset_pages_cover_every_user_once(reference_server: Server) -> None:
 def test_idempotent_post_creation(reference_server: Server) -> None:
     post = {"title": "Hello", "body": "World", "tags": ["a"]}
     key = {"Idempotency-Key": "key-12345678"}
-    first = call(reference_server, "POST", "/v1/users/2/posts", post, key)
-    second = call(reference_server, "POST", "/v1/users/2/posts", post, key)
+    first = call(reference_server, "POST", "/v1/users/2/posts", post, {**key, **bearer(2)})
+    second = call(reference_server, "POST", "/v1/users/2/posts", post, {**key, **bearer(2)})
     assert first[0] == second[0] == 201 and first[2]["id"] == second[2]["id"]
     assert [p["id"] for p in all_posts(reference_server, 2)].count(first[2]["id"]) == 1
-    status, _, problem = call(reference_server, "POST", "/v1/users/3/posts", post, key)
+    status, _, problem = call(reference_server, "POST", "/v1/users/3/posts", post, {**key, **bearer(3)})
     assert status == 409 and problem["details"][0]["field"] == "Idempotency-Key"
 
 
 def test_concurrent_requests_with_one_idempotency_key_make_one_post(reference_server: Server) -> None:
     post, key = {"title": "Once", "body": "Only once"}, {"Idempotency-Key": "race-key-0001"}
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _: call(reference_server, "POST", "/v1/users/3/posts", post, key),
+        answers = list(pool.map(lambda _: call(reference_server, "POST", "/v1/users/3/posts", post,
+                                                          {**key, **bearer(3)}),
                                 range(8)))
     assert {status for status, _, _ in answers} <= {201, 409}  # 409: still in flight, retry
     created = {body["id"] for status, _, body in answers if status == 201}

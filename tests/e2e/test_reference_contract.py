@@ -15,12 +15,12 @@ from covet.app import CovetApp
 from covet.config import load_config
 from covet.testing import TestClient
 
-from .conftest import REFERENCE_CONFIG
+from .conftest import REFERENCE_CONFIG, TEST_ENV, bearer
 
 
 @pytest.fixture(scope="module")
 def strict_client(reference_sqlite: str) -> Any:
-    config = load_config(REFERENCE_CONFIG, environ={"DATABASE_URL": reference_sqlite})
+    config = load_config(REFERENCE_CONFIG, environ={**TEST_ENV, "DATABASE_URL": reference_sqlite})
     strict = config.model_copy(update={"validate_responses": True, "spec_validation": "off"})
     with TestClient(CovetApp(strict)) as client:
         yield client
@@ -40,11 +40,18 @@ def test_v1_reads_match_their_schemas(strict_client: TestClient) -> None:
 
 
 def test_v1_writes_match_their_schemas(strict_client: TestClient) -> None:
-    user = ok(strict_client.post("/v1/users", json={"email": "strict@example.com", "name": "S"}), 201)
-    form = strict_client.post("/v1/users", data={"email": "form@example.com", "name": "F", "age": "40"})
+    user = ok(strict_client.post("/v1/users", json={"email": "strict@example.com", "name": "S",
+                                                     "password": "a long enough passphrase"}), 201)
+    form = strict_client.post("/v1/users", data={"email": "form@example.com", "name": "F", "age": "40",
+                                                     "password": "a long enough passphrase"})
     assert ok(form, 201)["age"] == 40
-    post = ok(strict_client.post(f"/v1/users/{user['id']}/posts", json={"title": "t", "body": "b"}), 201)
-    ok(strict_client.post(f"/v1/posts/{post['id']}/comments", json={"author": "a", "text": "hi"}), 201)
+    token = bearer(user["id"])
+    post = ok(strict_client.post(f"/v1/users/{user['id']}/posts", json={"title": "t", "body": "b"},
+                                 headers=token), 201)
+    ok(strict_client.post(f"/v1/posts/{post['id']}/comments", json={"text": "hi"}, headers=token), 201)
+    ok(strict_client.patch(f"/v1/users/{user['id']}/posts/{post['id']}", json={"status": "published"},
+                           headers=token))
+    ok(strict_client.get("/v1/me", headers=token))
 
 
 def test_v2_matches_its_schemas(strict_client: TestClient) -> None:
@@ -54,7 +61,8 @@ def test_v2_matches_its_schemas(strict_client: TestClient) -> None:
 
 
 def test_unknown_body_fields_are_refused_by_the_closed_composition(strict_client: TestClient) -> None:
-    response = strict_client.post("/v1/users", json={"email": "x@example.com", "name": "X", "nickname": "x"})
+    response = strict_client.post("/v1/users", json={"email": "x@example.com", "name": "X", "nickname": "x",
+                                                       "password": "a long enough passphrase"})
     assert response.status_code == 422
     assert [(d["field"], d["code"]) for d in response.json()["details"]] == [("nickname", "additionalProperties")]
 
