@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,10 @@ from typing import Any
 import pytest
 
 from covet.app import CovetApp
+
+# NOTE: the reference app's covet.yaml reads its JWT secret from the environment, with no default
+# on purpose (`make run` makes one); tests that load it get this test-only secret, subprocesses too.
+os.environ.setdefault("COVET_JWT_SECRET", "test-only-jwt-secret-never-used-outside-tests-0123456789")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP_SPEC = FIXTURES / "apps" / "shop" / "openapi.yaml"

@@ -26,7 +26,7 @@ def test_without_out_the_module_goes_to_stdout(capsys: pytest.CaptureFixture[str
 def test_out_writes_a_new_module_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "handlers.py"
     assert main(["generate", "handlers", REFERENCE_SPEC, "--out", str(out)]) == 0
-    assert re.match(rf"{re.escape(str(out))}: added \d+ handlers: list_users, create_user,", capsys.readouterr().out)
+    assert re.match(rf"{re.escape(str(out))}: added \d+ handlers: login, refresh, logout,", capsys.readouterr().out)
     assert out.is_file()
 
 
@@ -43,7 +43,7 @@ def test_sync_reports_what_it_added_and_what_it_kept(tmp_path: Path, capsys: pyt
     out.write_text("async def list_users() -> list[str]:\n    return []\n")
     assert main(["generate", "handlers", REFERENCE_SPEC, "--out", str(out), "--sync"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert re.match(rf"{re.escape(str(out))}: added \d+ handlers: create_user, get_user,", lines[0])
+    assert re.match(rf"{re.escape(str(out))}: added \d+ handlers: login, refresh, logout,", lines[0])
     assert lines[1] == f"{out}: kept 1 handler already there, unchanged: list_users"
     text = out.read_text()
     assert text.startswith("import uuid\nfrom typing import Any\n\n\nasync def list_users() -> list[str]:\n")

@@ -22,9 +22,11 @@ from covet.scaffold.project import NAME_RULE
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_FOR_SERVING = ("covet.lint", "covet.scaffold", "alembic")
-# Each measured at 0.5-1.1 MB of RSS (bench/MEMORY.md): MariaDB's dialect (on SQLite),
-# urllib.request (only file: $refs need it) and html.entities (html.escape's package imports it).
-NOT_LOADED_BY_THE_REFERENCE_APP = {"sqlalchemy.dialects.mysql", "urllib.request", "html.entities"}
+# Each measured at 0.5-1.1 MB of RSS (bench/MEMORY.md): MariaDB's dialect (on SQLite) and
+# html.entities (html.escape's package imports it). urllib.request is loaded by PyJWT (its JWKS
+# client), which the reference app needs for its tokens; an app without security loads neither.
+NOT_LOADED_BY_THE_REFERENCE_APP = {"sqlalchemy.dialects.mysql", "html.entities"}
+NOT_LOADED_WITHOUT_SECURITY = {"jwt", "bcrypt", "cryptography", "urllib.request", "covet.security.schemes"}
 
 PARSE_RUN = """
 from covet.cli import build_parser
@@ -108,3 +110,14 @@ def test_run_imports_uvicorn_without_watchfiles_which_handlers_can_still_import(
 
 def test_run_with_reload_imports_uvicorn_as_it_is() -> None:
     assert "watchfiles" in loaded_modules(UVICORN_FOR_RUN.format(reload=True))
+
+
+def test_an_app_without_security_loads_no_jwt_bcrypt_or_urllib() -> None:
+    code = (
+        "from covet.app import CovetApp\n"
+        "app = CovetApp.from_spec('tests/fixtures/apps/shop/openapi.yaml', "
+        "'tests.fixtures.apps.shop.handlers', spec_validation='off')\n"
+        "assert app.api.routes\n"
+    )
+    modules = loaded_modules(code)
+    assert sorted(modules & NOT_LOADED_WITHOUT_SECURITY) == []

@@ -8,8 +8,9 @@ import orjson
 import pytest
 
 from covet.cli import main
+from covet.config import load_config
 from covet.docs import bundle_spec
-from covet.docs.error_responses import add_error_responses
+from covet.docs.error_responses import add_error_responses, limited_operations
 from covet.docs.routes import without_covet_extensions
 from covet.spec import load_document, load_spec
 
@@ -33,7 +34,8 @@ def test_prints_the_bundle_as_indented_json_by_default(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert out.startswith('{\n  "openapi": "3.1.0",')
     bundle = bundle_spec(load_spec(ROOT / "specs" / "openapi.yaml"), prefix="/v1")
-    assert orjson.loads(out) == add_error_responses(without_covet_extensions(bundle))
+    limited = limited_operations(load_config(REFERENCE))  # login and signup: 429 declared
+    assert orjson.loads(out) == add_error_responses(without_covet_extensions(bundle), limited)
 
 
 def test_yaml_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -136,7 +136,9 @@ def test_sync_keeps_a_hand_edited_function_and_adds_only_the_missing_ones(module
     synced = out.read_text()
     assert synced.startswith(without)
     assert synced.count('return {"items": []}  # edited by hand') == 1
-    app = CovetApp.from_spec(REFERENCE_SPEC, "generated_blog", spec_validation="off")
+    app = CovetApp.from_spec(
+        REFERENCE_SPEC, "generated_blog", spec_validation="off", auth=auth_for(REFERENCE_SPEC)
+    )
     assert_every_operation_bound_with_exact_parameters(app, sys.modules["generated_blog"])
 
 

@@ -273,8 +273,14 @@ def _line_of_key(file: str, pointer: str) -> int | None:
 
 
 def _provider_names(config: CovetConfig) -> set[str]:
-    """What ``providers:`` in covet.yaml injects: the ``default`` database as ``db``."""
-    return {"db" if name == "default" else name for name in config.providers.database}
+    """What covet.yaml injects: databases (``default`` as ``db``), and with ``tokens:`` or
+    ``auth:`` the ``tokens`` and ``passwords`` providers, as the app does."""
+    names = {"db" if name == "default" else name for name in config.providers.database}
+    if config.tokens.configured:
+        names.add("tokens")
+    if config.tokens.configured or config.auth:
+        names.add("passwords")
+    return names
 
 
 def _line_in(file: str, pointer: str | None) -> int | None:

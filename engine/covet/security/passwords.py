@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import re
 
-import bcrypt
 from pydantic import field_validator
 
 from covet._settings import Settings
@@ -156,9 +155,13 @@ def _cost(bcrypt_hash: str) -> int | None:
 
 
 def _hashpw(prehashed: bytes, rounds: int) -> bytes:
+    import bcrypt  # NOTE: loaded by the first hash, not by covet.config importing this module
+
     return bcrypt.hashpw(prehashed, bcrypt.gensalt(rounds))
 
 
 def _checkpw(candidate: bytes, stored: bytes) -> bool:
+    import bcrypt
+
     # bcrypt.checkpw compares in constant time
     return bcrypt.checkpw(candidate, stored)
