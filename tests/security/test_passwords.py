@@ -155,3 +155,18 @@ async def test_plain_bcrypt_from_another_system_verifies_and_is_replaced(
     ok, new_hash = await hasher.verify_and_update("imported", legacy)
     assert ok and new_hash is not None and new_hash.startswith("bcrypt_sha256$")
     assert not await hasher.verify("imported!", legacy)
+
+
+async def test_bcrypt_runs_in_its_own_lowest_priority_threads_not_on_the_loop() -> None:
+    import os
+    import threading
+
+    from covet.security import passwords
+
+    def where() -> tuple[str, int]:
+        return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    name, niceness = await passwords._in_pool(where)
+    assert name.startswith("covet-bcrypt")
+    assert niceness == 19  # the loop's thread is scheduled first under load (bench/SECURITY.md)
+    assert threading.current_thread().name != name
