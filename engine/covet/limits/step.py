@@ -151,7 +151,7 @@ class RateLimitStep:
     def remaining(self, outcome: Outcome) -> str:
         """The ``RateLimit`` field: what is left of each window and when it resets."""
         return ", ".join(
-            f"{item};r={max(0, w.limit - used)};t={math.ceil(reset)}"
+            f"{item};r={max(0, w.limit - used)};t={math.ceil(round(reset, 3))}"
             for item, w, used, reset in zip(self.rate_names, self.windows, outcome.used, outcome.reset)
         )
 
@@ -161,7 +161,7 @@ class RateLimitStep:
             if used >= w.limit
         ]
         window, reset = max(full, key=lambda entry: entry[1])
-        retry_after = max(1, math.ceil(reset))
+        retry_after = max(1, math.ceil(round(reset, 3)))  # NOTE: (now + w) - now may be w + 1e-12
         return TooManyRequestsError(
             f"Rate limit reached: {window.limit} requests per {window.seconds} s; "
             f"retry in {retry_after} s.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -89,3 +90,23 @@ async def test_redis_that_stalls_mid_session_fails_then_recovers(redis_prefix: s
     finally:
         await store.close()
         await proxy.stop()
+
+
+async def test_concurrent_hits_share_pipelines_and_each_is_counted_once(redis_prefix: str) -> None:
+    batches: list[int] = []
+
+    class Counting(RedisStore):
+        __slots__ = ()
+
+        async def _send(self, batch: Any) -> None:
+            batches.append(len(batch))
+            await super()._send(batch)
+
+    store = Counting(redis_url(), prefix=redis_prefix, timeout=1.0)
+    try:
+        outcomes = await asyncio.gather(*(store.hit("k", (Rate(30, 60),)) for _ in range(50)))
+    finally:
+        await store.close()
+    assert sorted(o.used[0] for o in outcomes) == [*range(1, 31), *[30] * 20]
+    assert [o.allowed for o in outcomes].count(True) == 30
+    assert sum(batches) == 50 and len(batches) < 50  # fewer round trips than requests
