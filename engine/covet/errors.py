@@ -157,56 +157,46 @@ class BadRequestError(HTTPError):
     title = "Bad Request"
 
 
-class UnauthorizedError(HTTPError):
+class _ChallengeError(HTTPError):
+    """An error whose ``challenges`` are sent as ``WWW-Authenticate``, joined as RFC 7235 §4.1
+    allows (one per scheme the operation accepts)."""
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        challenges: Sequence[str] = (),
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        headers = dict(headers or {})
+        if challenges:
+            headers["www-authenticate"] = ", ".join(challenges)
+        super().__init__(detail, details=details, headers=headers)
+        self.challenges = tuple(challenges)
+
+
+class UnauthorizedError(_ChallengeError):
     """401: no credentials, or credentials that do not verify.
 
     Args:
-        challenges: one ``WWW-Authenticate`` challenge per scheme the operation accepts
-            (``Bearer realm="api", error="invalid_token"``), joined as RFC 7235 §4.1 allows.
+        challenges: ``Bearer realm="api", error="invalid_token"``, one per accepted scheme.
     """
 
     status = 401
     title = "Unauthorized"
 
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        challenges: Sequence[str] = (),
-        details: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        headers = dict(headers or {})
-        if challenges:
-            headers["www-authenticate"] = ", ".join(challenges)
-        super().__init__(detail, details=details, headers=headers)
-        self.challenges = tuple(challenges)
 
-
-class ForbiddenError(HTTPError):
+class ForbiddenError(_ChallengeError):
     """403: the caller is known and not allowed (a missing scope, not the owner).
 
     Args:
         challenges: for bearer schemes, ``Bearer error="insufficient_scope", scope="..."``
-            (RFC 6750 §3.1), sent as ``WWW-Authenticate``.
+            (RFC 6750 §3.1).
     """
 
     status = 403
     title = "Forbidden"
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        challenges: Sequence[str] = (),
-        details: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        headers = dict(headers or {})
-        if challenges:
-            headers["www-authenticate"] = ", ".join(challenges)
-        super().__init__(detail, details=details, headers=headers)
-        self.challenges = tuple(challenges)
 
 
 class NotFoundError(HTTPError):
@@ -244,7 +234,24 @@ class RequestValidationError(HTTPError):
     title = "Validation failed"
 
 
-class TooManyRequestsError(HTTPError):
+class _RetryAfterError(HTTPError):
+    """An error that says, in whole seconds, when to try again (``Retry-After``)."""
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: int = 1,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.retry_after = max(0, int(retry_after))
+        headers = dict(headers or {})
+        headers["retry-after"] = str(self.retry_after)
+        super().__init__(detail, details=details, headers=headers)
+
+
+class TooManyRequestsError(_RetryAfterError):
     """429: a rate limit was reached; ``retry_after`` whole seconds until it resets."""
 
     status = 429
@@ -258,30 +265,14 @@ class TooManyRequestsError(HTTPError):
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        headers = dict(headers or {})
-        headers["retry-after"] = str(max(0, int(retry_after)))
-        super().__init__(detail, details=details, headers=headers)
-        self.retry_after = max(0, int(retry_after))
+        super().__init__(detail, retry_after=retry_after, details=details, headers=headers)
 
 
-class ServiceUnavailableError(HTTPError):
+class ServiceUnavailableError(_RetryAfterError):
     """503: a backend this request needs is down or too slow; retry after ``retry_after`` s."""
 
     status = 503
     title = "Service Unavailable"
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        retry_after: int = 1,
-        details: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        headers = dict(headers or {})
-        headers["retry-after"] = str(max(0, int(retry_after)))
-        super().__init__(detail, details=details, headers=headers)
-        self.retry_after = max(0, int(retry_after))
 
 
 class ProviderError(CovetError):
