@@ -9,35 +9,18 @@ forwards, stalls (accepts, reads, never answers) or drops connections, as the te
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Literal
-from urllib.parse import urlsplit
 
 import pytest
 import redis
 
 from covet.app import CovetApp
 from covet.limits.step import Limiter, RateLimitStep
+from tests.providers.backends import redis_url
 
 Mode = Literal["forward", "stall", "drop"]
-
-
-def redis_url() -> str:
-    """The test Redis, checked (skip, or fail under CI)."""
-    url = os.environ.get("COVET_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
-    try:
-        socket.create_connection((host, port), timeout=2).close()
-    except OSError as exc:
-        reason = f"redis is not reachable at {host}:{port} ({exc}); set COVET_TEST_REDIS_URL"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return url
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import ForeignKey, MetaData, String
@@ -70,6 +71,12 @@ def backend(name: str, tmp_path: Path, *, pre_ping: bool = True) -> Backend:
     variable, default = _DEFAULT_URLS[name]
     found = Backend(name, os.environ.get(variable) or default, pre_ping)
     host, port = found.host_port
+    require_server(name, host, port, variable)
+    return found
+
+
+def require_server(name: str, host: str, port: int, variable: str) -> None:
+    """Skip when nothing listens at ``host:port``; under ``CI=true`` fail instead."""
     try:
         socket.create_connection((host, port), timeout=2).close()
     except OSError as exc:
@@ -77,7 +84,14 @@ def backend(name: str, tmp_path: Path, *, pre_ping: bool = True) -> Backend:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    return found
+
+
+def redis_url() -> str:
+    """The test Redis (``COVET_TEST_REDIS_URL``), checked as :func:`require_server` does."""
+    url = os.environ.get("COVET_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(url)
+    require_server("redis", parts.hostname or "127.0.0.1", parts.port or 6379, "COVET_TEST_REDIS_URL")
+    return url
 
 
 @asynccontextmanager

@@ -7,8 +7,6 @@ dropped after. A server that does not answer skips, or fails when ``CI=true``.
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,31 +14,15 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy.engine import make_url
 
 from covet.providers.database import DatabaseManager
 from covet.providers.tokens import TokenStore
 from covet.providers.tokens.database import DatabaseTokenStore
 from covet.providers.tokens.memory import MemoryTokenStore
 from covet.providers.tokens.redis import RedisTokenStore
-from tests.providers.backends import backend
+from tests.providers.backends import backend, redis_url
 
 STORES = ("memory", "redis", "sqlite", "postgresql")
-
-
-def redis_url() -> str:
-    """The test Redis, checked (skip, or fail under CI)."""
-    url = os.environ.get("COVET_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
-    parsed = make_url(url.replace("redis://", "redis+x://", 1))
-    host, port = parsed.host or "127.0.0.1", int(parsed.port or 6379)
-    try:
-        socket.create_connection((host, port), timeout=2).close()
-    except OSError as exc:
-        reason = f"redis is not reachable at {host}:{port} ({exc}); set COVET_TEST_REDIS_URL"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return url
 
 
 async def delete_prefix(url: str, prefix: str) -> None:
