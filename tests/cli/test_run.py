@@ -80,6 +80,31 @@ def test_every_server_limit_becomes_a_uvicorn_option() -> None:
     assert pickle.loads(pickle.dumps(options["http"])).keywords["limits"] == limits  # to workers
 
 
+async def test_the_client_is_the_socket_peer_whatever_forwarded_headers_say() -> None:
+    """Forwarded headers are covet's to judge (rate_limits.trusted_proxies), not uvicorn's."""
+    from uvicorn.config import Config
+
+    from covet.cli.run import uvicorn_options
+    from covet.config import ServerConfig
+
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["client"])
+
+    config = Config(app, **uvicorn_options(ServerConfig()))
+    config.load()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "",
+        "headers": [(b"x-forwarded-for", b"203.0.113.9"), (b"x-forwarded-proto", b"https")],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }
+    await config.loaded_app(scope, None, None)
+    assert seen == [("127.0.0.1", 50000)]
+    assert scope["scheme"] == "http"
+
+
 def test_flags_override_the_server_keys_of_covet_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 

@@ -142,6 +142,11 @@ def uvicorn_options(server: ServerConfig) -> dict[str, Any]:
         "loop": "uvloop",
         "http": http_protocol(limits),
         "access_log": False,
+        # NOTE: the client is the socket peer; Forwarded / X-Forwarded-For are believed only
+        # from covet.yaml's rate_limits.trusted_proxies (docs/rate-limits.md). uvicorn's own
+        # proxy-headers layer would rewrite the peer from any 127.0.0.1 connection first (and
+        # costs ~1 µs a request).
+        "proxy_headers": False,
         "log_level": server.log_level,
         "lifespan": "on",
         "timeout_keep_alive": server.keep_alive_timeout,
