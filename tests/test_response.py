@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -94,3 +95,22 @@ def test_problem_body_shape() -> None:
         "error": "Validation failed", "detail": "1 problem", "details": [{"field": "a"}],
         "trace_id": "t1",
     }
+
+
+def test_datetimes_are_rfc3339_with_an_offset_utc_as_z() -> None:
+    moment = dt.datetime(2024, 5, 1, 12, 30, 5, 250000, tzinfo=dt.UTC)
+    paris = moment.astimezone(dt.timezone(dt.timedelta(hours=2)))
+    body = orjson.loads(JSONResponse({"utc": moment, "paris": paris, "day": moment.date()}).body)
+    assert body == {
+        "utc": "2024-05-01T12:30:05.250000Z",
+        "paris": "2024-05-01T14:30:05.250000+02:00",
+        "day": "2024-05-01",
+    }
+
+
+def test_naive_datetimes_are_sent_as_utc_never_without_an_offset() -> None:
+    naive = dt.datetime(2024, 5, 1, 12, 30)
+    assert orjson.loads(JSONResponse([naive]).body) == ["2024-05-01T12:30:00Z"]
+    assert orjson.loads(problem_body(422, "t", "d", [{"value": naive}], "x"))["details"] == [
+        {"value": "2024-05-01T12:30:00Z"}
+    ]

@@ -24,7 +24,11 @@ __all__ = [
     "problem_body",
 ]
 
-_ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+# NOTE: datetimes are RFC 3339 with an offset, UTC as ``Z``; a naive datetime is taken as UTC
+# (what a naive database timestamp nearly always is), never sent without an offset (docs/handlers.md).
+_ORJSON_OPTIONS = (
+    orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+)
 _CHUNK = 64 * 1024
 
 
