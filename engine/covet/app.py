@@ -163,7 +163,7 @@ class CovetApp:
         problems = ProblemRenderer(self.config.limits.max_error_details)
         if app is not inner:
             app = MiddlewareGuard(app, problems)
-        return _edge_middleware(app, self.config, problems)
+        return _edge_middleware(app, self.config, problems, inner)
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -240,12 +240,15 @@ def _configured_providers(config: CovetConfig) -> list[Provider]:
     return providers
 
 
-def _edge_middleware(app: ASGIApp, config: CovetConfig, problems: ProblemRenderer) -> ASGIApp:
+def _edge_middleware(
+    app: ASGIApp, config: CovetConfig, problems: ProblemRenderer, dispatcher: ASGIApp
+) -> ASGIApp:
     """Trusted hosts, then security headers, then CORS, around the guarded user middleware.
 
     Each layer exists only when covet.yaml turns it on. NOTE: they sit outside the guard so a
     user middleware's 500 still carries the CORS and security headers; they raise nothing of
-    their own (their refusals are problem responses).
+    their own (their refusals are problem responses). When the dispatcher is the only thing
+    that sends responses, it adds the security headers itself (one layer less per request).
     """
     if any(api.cors is not None for api in config.apis):
         policies = [
@@ -254,7 +257,9 @@ def _edge_middleware(app: ASGIApp, config: CovetConfig, problems: ProblemRendere
         ]
         app = CorsMiddleware(app, policies, problems)
     headers = config.security_headers.encoded()
-    if headers:
+    if headers and app is dispatcher and isinstance(dispatcher, Dispatcher):
+        dispatcher.add_headers(headers)
+    elif headers:
         app = SecurityHeadersMiddleware(app, headers)
     hosts = None if config.trusted_hosts is None else compile_trusted_hosts(config.trusted_hosts)
     if hosts is not None:

@@ -67,10 +67,14 @@ def unavailable(
     return problems.render(error, trace_id)
 
 
-async def send_response(response: Response, scope: Scope, send: Send) -> None:
-    await send(
-        {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
-    )
+async def send_response(
+    response: Response, scope: Scope, send: Send, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Send ``response`` (with ``headers`` instead of its own fields, when given)."""
+    await send({
+        "type": "http.response.start", "status": response.status_code,
+        "headers": response.raw_headers if headers is None else headers,
+    })
     head = scope["method"] == "HEAD"
     if response.stream is None:
         await send({"type": "http.response.body", "body": b"" if head else response.body})
@@ -97,9 +101,13 @@ class Dispatcher:
         router: the compiled routes.
         problems: renders every error response (``limits.max_error_details``).
         max_query_params: ``limits.max_query_params``, handed to each :class:`Request`.
+
+    ``headers`` (set by the app) are fields every response gets unless it has them already:
+    the security headers, when nothing but the dispatcher sends responses (no CORS, no user
+    middleware), so they cost no middleware layer (docs/cors-and-headers.md).
     """
 
-    __slots__ = ("max_query_params", "problems", "router")
+    __slots__ = ("header_names", "headers", "max_query_params", "problems", "router")
 
     def __init__(
         self,
@@ -110,6 +118,13 @@ class Dispatcher:
         self.router = router
         self.problems = problems
         self.max_query_params = max_query_params
+        self.headers: tuple[tuple[bytes, bytes], ...] = ()
+        self.header_names: frozenset[bytes] = frozenset()
+
+    def add_headers(self, headers: tuple[tuple[bytes, bytes], ...]) -> None:
+        """Send these fields (names lower-case) on every response that does not set them."""
+        self.headers = (*self.headers, *headers)
+        self.header_names = frozenset(name for name, _ in self.headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,7 +134,8 @@ class Dispatcher:
         # PERF: servers decode %XX in the path with errors="replace"; only a path that shows a
         # replacement character is checked against the raw bytes.
         if "\ufffd" in path and not _path_is_utf8(scope):
-            await send_response(self.problems.render(_UNDECODABLE_PATH, trace_id_of(scope)), scope, send)
+            response = self.problems.render(_UNDECODABLE_PATH, trace_id_of(scope))
+            await send_response(response, scope, send, self._fields(response))
             return
         found = self.router.match(path)
         if found is None:
@@ -152,7 +168,19 @@ class Dispatcher:
                     response = unavailable(scope, exc, endpoint.label, self.problems)
                 except Exception as exc:  # noqa: BLE001 - the edge turns anything into a 500
                     response = internal_error(scope, exc, endpoint.label, self.problems)
-        await send_response(response, scope, send)
+        await send_response(response, scope, send, self._fields(response) if self.headers else None)
+
+    def _fields(self, response: Response) -> list[tuple[bytes, bytes]]:
+        """The response's fields and ours it does not set (the response itself is not changed:
+        a handler may return one Response object many times)."""
+        # PERF: the usual response sets none of ours, which a plain loop finds without a set.
+        raw = response.raw_headers
+        names = self.header_names
+        for name, _ in raw:
+            if name in names:
+                present = {name for name, _ in raw}
+                return [*raw, *(h for h in self.headers if h[0] not in present)]
+        return [*raw, *self.headers]
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         """No WebSocket routes exist: a 404 problem body where the server can send one."""

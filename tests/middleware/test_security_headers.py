@@ -106,6 +106,38 @@ def test_bad_settings_are_refused_naming_the_key(
     assert "security_headers" in str(caught.value)
 
 
+def test_with_nothing_but_the_dispatcher_the_dispatcher_adds_them(
+    shop_app: Callable[..., CovetApp],
+) -> None:
+    app = shop_app(server={"access_log": False})
+    assert not isinstance(app._chain, SecurityHeadersMiddleware)
+    assert TestClient(app).get("/items/1").headers["x-frame-options"] == "DENY"
+
+
+async def teapot(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 418, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def test_responses_a_middleware_sends_itself_get_them_too(shop_app: Callable[..., CovetApp]) -> None:
+    app = shop_app(compile_now=False, server={"access_log": False})
+
+    def answer_teapot(inner: Any) -> Any:
+        async def layer(scope: Any, receive: Any, send: Any) -> None:
+            await (teapot if scope["path"] == "/teapot" else inner)(scope, receive, send)
+        return layer
+
+    app.add_middleware(answer_teapot)
+    app.compile()
+    assert isinstance(app._chain, SecurityHeadersMiddleware)
+    client = TestClient(app)
+    for path, status in (("/teapot", 418), ("/items/1", 200)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert [name for name, _ in response.headers.raw].count(b"x-frame-options") == 1
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
 def test_disabled_means_no_layer_at_all(shop_app: Callable[..., CovetApp]) -> None:
     app = shop_app(security_headers={"enabled": False}, server={"access_log": False})
     assert not isinstance(app._chain, SecurityHeadersMiddleware)
