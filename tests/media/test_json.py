@@ -10,7 +10,7 @@ STRICT = JSONDecoder(max_depth=8)
 LENIENT = JSONDecoder(max_depth=8, strict=False)
 
 
-def code_of(raw: bytes, decoder: JSONDecoder = STRICT) -> str:
+def code_of(raw: bytes | str, decoder: JSONDecoder = STRICT) -> str:
     with pytest.raises(DecodeError) as caught:
         decoder.decode(raw)
     return caught.value.code
@@ -55,6 +55,22 @@ def test_deeper_than_the_limit_is_max_depth() -> None:
     assert code_of(b"[" * 9 + b"]" * 9) == "maxDepth"
     assert code_of(b"[" * 9 + b"]" * 9, LENIENT) == "maxDepth"
     assert STRICT.decode(b"[" * 8 + b"]" * 8) == [[[[[[[[]]]]]]]]
+
+
+def test_one_object_nesting_arrays_past_the_limit_is_max_depth() -> None:
+    # A single "{" takes the fast path only while its arrays cannot reach the limit.
+    assert code_of(b'{"a": ' + b"[" * 8 + b"]" * 8 + b"}") == "maxDepth"
+    assert STRICT.decode(b'{"a": ' + b"[" * 7 + b"]" * 7 + b"}") == {"a": [[[[[[[]]]]]]]}
+    assert code_of('{"a": ' + "[" * 8 + "]" * 8 + "}") == "maxDepth"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"a": 1, "a": [2]}', b'{"a": "{", "a": 2}', '{"é": 1, "é": 2}'.encode()],
+)
+def test_a_flat_object_with_a_duplicate_is_refused(raw: bytes) -> None:
+    assert code_of(raw) == "duplicateKey"
+    assert code_of(raw.decode()) == "duplicateKey"
 
 
 def test_past_orjsons_own_limit_is_still_max_depth_not_parse() -> None:

@@ -66,11 +66,18 @@ class JSONDecoder:
         if not self.strict:
             _check_depth_only(raw, value, self.max_depth)
             return value
-        keys = _check_depth(value, self.max_depth)
-        if keys:
-            colons = raw.count(b":") if isinstance(raw, bytes) else raw.count(":")
-            if colons > keys:
-                _refuse_duplicates(raw)
+        if isinstance(raw, bytes):
+            braces, brackets, colons = raw.count(b"{"), raw.count(b"["), raw.count(b":")
+        else:
+            braces, brackets, colons = raw.count("{"), raw.count("["), raw.count(":")
+        if braces == 1 and brackets < self.max_depth and type(value) is dict:
+            # PERF: one "{" in the text and an object parsed: it is the only object (a "{" in
+            # a string makes no object), and only its arrays can nest, fewer than the limit.
+            keys = len(value)
+        else:
+            keys = _check_depth(value, self.max_depth)
+        if keys and colons > keys:
+            _refuse_duplicates(raw)
         return value
 
 
