@@ -12,6 +12,9 @@ def test_exported_names_are_exactly_the_reviewed_list() -> None:
         "DatabaseProvider",
         "DatabaseScope",
         "DatabaseUnavailableError",
+        "Page",
+        "UTCDateTime",
+        "utc_now",
     }
     for name in database.__all__:
         assert hasattr(database, name), name

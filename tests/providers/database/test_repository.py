@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from covet.errors import UsageError
-from covet.providers.database import BaseRepository, DatabaseProvider
+from covet.providers.database import BaseRepository, DatabaseProvider, Page
 from tests.providers.backends import Backend, models, opened
 
 
@@ -73,6 +74,61 @@ async def test_keyset_pages_walk_every_row_once_in_order(any_backend: Backend, o
             after = page[-1].slug
         expected = sorted(walked, reverse=order.startswith("-"))
         assert walked == expected and len(walked) == 10
+
+
+async def test_list_and_count_take_any_sql_condition_beside_filters(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        await seed(items, 9)  # scores 0, 1, 2, 0, 1, 2, ...
+        high = await items.list(item.score >= 1, item.slug.like("s0%"), order_by="slug")
+        assert [i.slug for i in high] == ["s01", "s02", "s04", "s05", "s07", "s08"]
+        either = or_(item.slug == "s00", item.name.in_(["item 8", "nobody"]))
+        assert [i.slug for i in await items.list(either, order_by="-slug")] == ["s08", "s00"]
+        assert await items.count() == 9
+        assert await items.count(item.score >= 1) == 6
+        assert await items.count(item.score >= 1, filters={"score": 2}) == 3
+        assert await items.count(filters={"author_id": None}) == 9
+        assert await items.count(item.score > 5) == 0
+
+
+async def test_a_python_value_as_condition_is_refused_with_the_fix(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        with pytest.raises(UsageError, match="must be a SQL expression .* not bool True"):
+            slug = "s01"
+            await items.list(slug == "s01")  # type: ignore[arg-type]
+        with pytest.raises(UsageError, match="not str"):
+            await items.count("score > 1")  # type: ignore[arg-type]
+
+
+async def test_offset_pages_carry_the_total_and_walk_every_row_once(
+    any_backend: Backend,
+) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        await seed(items, 11)
+        walked: list[str] = []
+        offset: int | None = 0
+        while offset is not None:
+            page = await items.page(item.score < 2, order_by="-slug", offset=offset, limit=3)
+            assert isinstance(page, Page) and page.total == 8 and page.limit == 3
+            assert page.offset == offset
+            walked += [i.slug for i in page.items]
+            offset = page.next_offset
+        assert walked == ["s10", "s09", "s07", "s06", "s04", "s03", "s01", "s00"]
+        beyond = await items.page(order_by="id", offset=50, limit=5)
+        assert (beyond.items, beyond.total, beyond.next_offset) == ([], 11, None)
+        whole = await items.page(filters={"score": 2}, order_by="id", limit=10)
+        assert [i.slug for i in whole.items] == ["s02", "s05", "s08"] and whole.total == 3
+
+
+async def test_page_bounds_are_checked(any_backend: Backend) -> None:
+    async with session_on(any_backend) as (session, _, item):
+        items = BaseRepository(session, item)
+        with pytest.raises(UsageError, match="offset >= 0 and limit >= 1"):
+            await items.page(limit=0)
+        with pytest.raises(UsageError, match=r"offset=-1"):
+            await items.page(offset=-1, limit=5)
 
 
 async def test_keyset_needs_one_unique_order_column(any_backend: Backend) -> None:
