@@ -213,7 +213,8 @@ class _Builder:
         body = operation.request_body
         rules = tuple(dict.fromkeys(rule for media in (body.media if body else ()) for rule in media.rules))
         checks = build_checks(
-            rules, self.config, providers=self.providers, operation_id=operation.operation_id
+            rules, self.config, providers=self.providers, operation_id=operation.operation_id,
+            body=body, label=operation.label,
         )
         setup = StepSetup(
             operation, binding, self.config, api_config, op_config, self.providers, self.shared

@@ -4,6 +4,10 @@ Built once per operation from its body rules (covet.spec.rules) and covet.yaml; 
 inside the same provider scopes as the handler (so a uniqueness check and the insert share one
 transaction), after the schema check. Their errors join the schema's in one 422.
 
+A rule names its field by path (covet.spec.fields: ``/user/email`` or ``user.email``, at any
+depth), and a path the body schema cannot have is a startup error (:func:`field_problems`, which
+``covet validate`` applies too): a rule that could never run is a mistake, not a no-op.
+
 A validator is ``async def name(value, *, db, request, body) -> None | str | list[str] | dict``:
 its first parameter receives the field's value (the whole body for a body-level validator); the
 others are injected by name (providers, ``request``, ``body``). ``None`` (or ``True``) means
@@ -19,28 +23,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from covet.binding import import_object
-from covet.config import CovetConfig
-from covet.errors import BindingError
+from covet.config import CovetConfig, OperationConfig
+from covet.errors import BindingError, SpecError
 from covet.request import Request
+from covet.spec._pointer import escape_token
+from covet.spec.compiler import RequestBodySpec
+from covet.spec.fields import MISSING, FieldPath, absence, dotted, lookup, parse_field, pointer_of
 from covet.spec.rules import BodyRule
 
-__all__ = ["Check", "build_checks", "run_checks"]
+__all__ = ["Check", "build_checks", "config_rules", "field_problems", "run_checks"]
 
 Runner = Callable[[Any, Mapping[str, Any], Request, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One compiled check of one body field (``field`` ``""``: the whole body)."""
+    """One compiled check of one body field (``path`` ``()``: the whole body)."""
 
-    field: str
+    path: FieldPath
     code: str
     providers: tuple[str, ...]
     run: Runner
+    field: str = ""
+    """The dotted path, an error detail's ``field``."""
+    pointer: str = ""
+    """The JSON pointer, an error detail's ``pointer``."""
 
-    @property
-    def pointer(self) -> str:
-        return f"/{self.field}" if self.field else ""
+    @classmethod
+    def of(cls, rule: BodyRule, code: str, providers: tuple[str, ...], run: Runner) -> Check:
+        return cls(rule.path, code, providers, run, dotted(rule.path), pointer_of(rule.path))
 
 
 def build_checks(
@@ -49,22 +60,36 @@ def build_checks(
     *,
     providers: Collection[str],
     operation_id: str | None,
+    body: RequestBodySpec | None = None,
+    label: str | None = None,
 ) -> tuple[Check, ...]:
     """Compile ``rules`` (the spec's) plus ``operations.<id>`` unique/validators (covet.yaml).
 
+    Args:
+        body: the operation's compiled request body: every rule's path is resolved through its
+            schemas.
+        label: how messages name the operation (its operationId, else method and path).
+
     Raises:
+        SpecError: a rule names a field the request body schema cannot have, or a path that is
+            not a JSON pointer or dotted path.
         BindingError: an unknown validator name, a validator parameter nothing supplies, or a
             uniqueness rule without that database declared.
     """
     op_config = config.operations.get(operation_id or "")
     all_rules = list(rules)
     if op_config is not None:
-        all_rules += [BodyRule(u.field, "unique", u.table, u.column, u.database, pointer="/operations")
-                      for u in op_config.unique]
-        all_rules += [BodyRule(field, "validator", validator=name, pointer="/operations")
-                      for field, names in op_config.validators.items() for name in names]
+        all_rules += config_rules(op_config, operation_id or "")
+    all_rules = list(dict.fromkeys(all_rules))
+    for rule, reason in field_problems(all_rules, body):
+        raise SpecError(
+            f"operation {label or operation_id or '?'}: {rule.description} names a field its request "
+            f"body cannot have: {reason}; fix the path (a JSON pointer such as /user/email, or "
+            "dotted user.email) or declare the property in the body schema",
+            file=rule.file or None, pointer=rule.pointer,
+        )
     checks = []
-    for rule in dict.fromkeys(all_rules):
+    for rule in all_rules:
         if rule.kind == "unique":
             checks.append(_unique_check(rule, providers))
         else:
@@ -72,11 +97,63 @@ def build_checks(
     return tuple(checks)
 
 
+def config_rules(op_config: OperationConfig, operation_id: str) -> list[BodyRule]:
+    """covet.yaml's ``operations.<id>.unique`` and ``.validators`` as rules, each located at its
+    key (``/operations/<id>/unique/0/field``).
+
+    Raises:
+        SpecError: a path that is neither a JSON pointer nor a dotted path.
+    """
+    base = f"/operations/{escape_token(operation_id)}"
+    rules = []
+    for index, unique in enumerate(op_config.unique):
+        pointer = f"{base}/unique/{index}/field"
+        rules.append(BodyRule(_config_path(unique.field, pointer), "unique", unique.table,
+                              unique.column, unique.database, pointer=pointer, written=unique.field))
+    for written, names in op_config.validators.items():
+        pointer = f"{base}/validators/{escape_token(written)}"
+        path = _config_path(written, pointer)
+        rules += [BodyRule(path, "validator", validator=name, pointer=pointer, written=written)
+                  for name in names]
+    return rules
+
+
+def _config_path(text: str, pointer: str) -> FieldPath:
+    try:
+        return parse_field(text)
+    except ValueError as exc:
+        raise SpecError(f"covet.yaml field path {exc}", pointer=pointer) from None
+
+
+def field_problems(
+    rules: Sequence[BodyRule], body: RequestBodySpec | None
+) -> list[tuple[BodyRule, str]]:
+    """``(rule, why)`` for every rule whose field no declared body schema can hold.
+
+    A path is accepted when any one media type's schema may hold it (a rule applies to whichever
+    body arrives), and when the body declares no schema at all (nothing rules it out).
+    """
+    schemas = [m.validator.compiled for m in (body.media if body else ()) if m.validator is not None]
+    problems = []
+    for rule in rules:
+        if not rule.path:
+            continue
+        if body is None:
+            problems.append((rule, "the operation declares no requestBody"))
+            continue
+        if not schemas:
+            continue
+        reasons = [absence(schema, rule.path) for schema in schemas]
+        if all(reasons):
+            problems.append((rule, str(reasons[0])))
+    return problems
+
+
 def _unique_check(rule: BodyRule, providers: Collection[str]) -> Check:
     name = "db" if rule.database == "default" else rule.database
     if name not in providers:
         raise BindingError(
-            f"x-covet-unique on {rule.field!r} needs the database {rule.database!r}: declare it "
+            f"x-covet-unique on {rule.written or rule.field_pointer!r} needs the database {rule.database!r}: declare it "
             "under providers.database in covet.yaml",
             file=rule.file or None, pointer=rule.pointer,
         )
@@ -90,7 +167,7 @@ def _unique_check(rule: BodyRule, providers: Collection[str]) -> Check:
             return f"Already exists: another {table} row has this {column}"
         return None
 
-    return Check(rule.field, "unique", (name,), unique)
+    return Check.of(rule, "unique", (name,), unique)
 
 
 def _validator_check(rule: BodyRule, registry: Mapping[str, str], providers: Collection[str]) -> Check:
@@ -110,7 +187,7 @@ def _validator_check(rule: BodyRule, registry: Mapping[str, str], providers: Col
     plan = _injection_plan(function, rule.validator, providers)
     needed = tuple(source for _, source in plan if source not in ("request", "body"))
     call = _caller(function, plan)
-    return Check(rule.field, rule.validator, needed, call)
+    return Check.of(rule, rule.validator, needed, call)
 
 
 def _injection_plan(
@@ -157,20 +234,21 @@ async def run_checks(
     failed = [e.get("pointer", "") for e in errors if e.get("location") == "body"]
     found: list[dict[str, Any]] = []
     for check in checks:
-        if not _applies(check, body, failed):
-            continue
-        value = body if not check.field else body[check.field]
+        if not check.path:
+            if body is None or failed:
+                continue
+            value = body
+        else:
+            value = lookup(body, check.path)
+            if value is MISSING or _failed(check.pointer, failed):
+                continue
         found += _details(check, value, await check.run(value, provided, request, body))
     return found
 
 
-def _applies(check: Check, body: Any, failed: Sequence[str]) -> bool:
-    if not check.field:
-        return body is not None and not failed
-    if not isinstance(body, dict) or check.field not in body:
-        return False
-    pointer = check.pointer
-    return not any(p == pointer or p.startswith(pointer + "/") for p in failed)
+def _failed(pointer: str, failed: Sequence[str]) -> bool:
+    """Whether the schema already reported the field, or something inside it."""
+    return any(p == pointer or p.startswith(pointer + "/") for p in failed)
 
 
 def _details(check: Check, value: Any, outcome: Any) -> list[dict[str, Any]]:
@@ -185,8 +263,8 @@ def _details(check: Check, value: Any, outcome: Any) -> list[dict[str, Any]]:
             "field": check.field, "location": "body", "pointer": check.pointer,
             "message": str(item), "code": check.code,
         }
-        if check.field:
-            detail["value"] = value
+        if check.path:
+            detail["value"] = value  # NOTE: the field's own value, never the envelope around it
         if isinstance(item, dict):
             detail.update(item)
         details.append(detail)
