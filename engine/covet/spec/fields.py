@@ -108,7 +108,7 @@ class _Resolver:
     def absence(self, nodes: list[Any], path: FieldPath, done: FieldPath) -> str | None:
         """None if some alternative of ``allOf(nodes)`` may hold ``path``; else the first reason."""
         if not path:
-            return None
+            return f"{_where(done)} allows no value (false schema)" if any(n is False for n in nodes) else None
         if len(done) > _MAX_DEPTH:
             return None
         alternatives = self.alternatives(nodes, 0)
