@@ -12,11 +12,12 @@ A thin shell over :mod:`covet.migrations` (docs/cli/db.md).
 from __future__ import annotations
 
 import argparse
-import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from covet.cli._common import add_config_argument
-from covet.config import load_config
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
 
 __all__ = ["add_parser"]
 
@@ -78,23 +79,30 @@ def _count(text: str) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    return asyncio.run(_migrate(args, "upgrade"))
+    return _run_async(_migrate(args, "upgrade"))
 
 
 def _downgrade(args: argparse.Namespace) -> int:
-    return asyncio.run(_migrate(args, "downgrade"))
+    return _run_async(_migrate(args, "downgrade"))
 
 
 def _current(args: argparse.Namespace) -> int:
-    return asyncio.run(_print_current(args))
+    return _run_async(_print_current(args))
 
 
 def _seed(args: argparse.Namespace) -> int:
-    return asyncio.run(_run_seeder(args))
+    return _run_async(_run_seeder(args))
+
+
+def _run_async(main: Coroutine[Any, Any, int]) -> int:
+    import asyncio  # NOTE: here, so building the parser (every `covet` command) stays light
+
+    return asyncio.run(main)
 
 
 async def _migrate(args: argparse.Namespace, direction: str) -> int:
     from covet import migrations  # NOTE: here, so only `covet db` loads alembic
+    from covet.config import load_config
 
     config = load_config(args.config)
     async with migrations.open_engine(config, args.database) as engine:
@@ -112,6 +120,7 @@ async def _migrate(args: argparse.Namespace, direction: str) -> int:
 
 async def _print_current(args: argparse.Namespace) -> int:
     from covet import migrations  # NOTE: here, so only `covet db` loads alembic
+    from covet.config import load_config
 
     config = load_config(args.config)
     async with migrations.open_engine(config, args.database) as engine:
@@ -122,6 +131,7 @@ async def _print_current(args: argparse.Namespace) -> int:
 
 async def _run_seeder(args: argparse.Namespace) -> int:
     from covet import migrations  # NOTE: here, so only `covet db` loads alembic
+    from covet.config import load_config
 
     config = load_config(args.config)
     seeder = migrations.load_seeder(args.seeder, config)

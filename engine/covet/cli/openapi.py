@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from covet.cli._common import add_config_argument
-from covet.config import ApiConfig, CovetConfig, load_config
-from covet.docs.encoding import encode_json, encode_yaml
-from covet.docs.error_responses import limited_operations
-from covet.docs.routes import served_document
 from covet.errors import UsageError
-from covet.spec import load_spec
+
+if TYPE_CHECKING:
+    from covet.config import ApiConfig, CovetConfig
 
 __all__ = ["add_parser", "select_api"]
 
@@ -40,6 +39,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _openapi(args: argparse.Namespace) -> int:
+    # NOTE: imported here, so building the parser (every `covet` command) stays light
+    from covet.config import load_config
+    from covet.docs.encoding import encode_json, encode_yaml
+    from covet.docs.error_responses import limited_operations
+    from covet.docs.routes import served_document
+    from covet.spec import load_spec
+
     config = load_config(args.config)
     api = select_api(config, args.api)
     spec = load_spec(api.spec, validate=config.spec_validation != "off")

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from covet.app import CovetApp
 from covet.cli._common import add_config_argument
-from covet.config import load_config
 
 __all__ = ["add_parser"]
 
@@ -21,6 +19,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _routes(args: argparse.Namespace) -> int:
+    from covet.app import CovetApp  # NOTE: here, so building the parser stays light
+    from covet.config import load_config
+
     app = CovetApp(load_config(args.config))
     rows = [("METHOD", "PATH", "OPERATION", "HANDLER")]
     rows += [(r.method, r.path, r.operation_id or "-", r.handler) for r in app.api.routes]

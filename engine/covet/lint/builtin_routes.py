@@ -10,8 +10,10 @@ NOTE: a test compares these paths with ``covet.docs.routes.docs_routes`` so they
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from covet.config import CovetConfig, DocsConfig
+if TYPE_CHECKING:
+    from covet.config import CovetConfig, DocsConfig
 
 __all__ = ["BuiltinRoute", "builtin_routes", "docs_paths"]
 
