@@ -5,7 +5,8 @@ inside the same provider scopes as the handler (so a uniqueness check and the in
 transaction), after the schema check. Their errors join the schema's in one 422.
 
 A rule names its field by path (covet.spec.fields: ``/user/email`` or ``user.email``, at any
-depth), and a path the body schema cannot have is a startup error (:func:`field_problems`, which
+depth), and a path the body schema cannot have is a startup error (covet.spec.rules.field_problems,
+which
 ``covet validate`` applies too): a rule that could never run is a mistake, not a no-op.
 
 A validator is ``async def name(value, *, db, request, body) -> None | str | list[str] | dict``:
@@ -24,14 +25,14 @@ from typing import Any
 
 from covet.binding import import_object
 from covet.config import CovetConfig, OperationConfig
-from covet.errors import BindingError, SpecError
+from covet.errors import BindingError, ConfigError, SpecError
 from covet.request import Request
 from covet.spec._pointer import escape_token
 from covet.spec.compiler import RequestBodySpec
-from covet.spec.fields import MISSING, FieldPath, absence, dotted, lookup, parse_field, pointer_of
-from covet.spec.rules import BodyRule
+from covet.spec.fields import MISSING, FieldPath, dotted, lookup, parse_field, pointer_of
+from covet.spec.rules import BodyRule, field_problems
 
-__all__ = ["Check", "build_checks", "config_rules", "field_problems", "run_checks"]
+__all__ = ["Check", "build_checks", "config_rules", "run_checks"]
 
 Runner = Callable[[Any, Mapping[str, Any], Request, Any], Awaitable[Any]]
 
@@ -82,10 +83,13 @@ def build_checks(
         all_rules += config_rules(op_config, operation_id or "")
     all_rules = list(dict.fromkeys(all_rules))
     for rule, reason in field_problems(all_rules, body):
-        raise SpecError(
-            f"operation {label or operation_id or '?'}: {rule.description} names a field its request "
-            f"body cannot have: {reason}; fix the path (a JSON pointer such as /user/email, or "
-            "dotted user.email) or declare the property in the body schema",
+        # NOTE: a covet.yaml rule has no file of its own here (the config keeps no path): the
+        # message says covet.yaml, the pointer names the key.
+        where = "" if rule.file else "covet.yaml: "
+        raise (SpecError if rule.file else ConfigError)(
+            f"{where}operation {label or operation_id or '?'}: {rule.description} names a field "
+            f"its request body cannot have: {reason}; fix the path (a JSON pointer such as "
+            "/user/email, or dotted user.email) or declare the property in the body schema",
             file=rule.file or None, pointer=rule.pointer,
         )
     checks = []
@@ -122,31 +126,7 @@ def _config_path(text: str, pointer: str) -> FieldPath:
     try:
         return parse_field(text)
     except ValueError as exc:
-        raise SpecError(f"covet.yaml field path {exc}", pointer=pointer) from None
-
-
-def field_problems(
-    rules: Sequence[BodyRule], body: RequestBodySpec | None
-) -> list[tuple[BodyRule, str]]:
-    """``(rule, why)`` for every rule whose field no declared body schema can hold.
-
-    A path is accepted when any one media type's schema may hold it (a rule applies to whichever
-    body arrives), and when the body declares no schema at all (nothing rules it out).
-    """
-    schemas = [m.validator.compiled for m in (body.media if body else ()) if m.validator is not None]
-    problems = []
-    for rule in rules:
-        if not rule.path:
-            continue
-        if body is None:
-            problems.append((rule, "the operation declares no requestBody"))
-            continue
-        if not schemas:
-            continue
-        reasons = [absence(schema, rule.path) for schema in schemas]
-        if all(reasons):
-            problems.append((rule, str(reasons[0])))
-    return problems
+        raise ConfigError(f"covet.yaml field path {exc}", pointer=pointer) from None
 
 
 def _unique_check(rule: BodyRule, providers: Collection[str]) -> Check:
