@@ -19,7 +19,7 @@ STABLE_IDS = {
     "path-param-undeclared", "path-param-not-in-template", "no-success-response",
     "security-scheme-undefined", "security-scheme-unconfigured", "handler-import-failed", "handler-missing",
     "handler-param-unknown", "handler-param-unreachable", "schema-unused", "example-invalid",
-    "config-operation-unknown", "integer-param-unbounded",
+    "config-operation-unknown", "integer-param-unbounded", "body-rule-field-unknown",
 }
 
 

@@ -76,6 +76,9 @@ _ALL = (
          "Fix the example (or the schema): the message lists the first errors."),
     Rule("config-operation-unknown", "warning", "covet.yaml configures an operationId no spec has",
          "Fix the key under 'operations:' to an operationId of one of the apis."),
+    Rule("body-rule-field-unknown", "error",
+         "a unique or validators rule names a field the request body schema cannot have",
+         "Fix the path (/user/email or user.email) to a field of the body, or declare it there."),
 )
 
 RULES: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in _ALL})
