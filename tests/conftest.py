@@ -14,6 +14,9 @@ from covet.app import CovetApp
 # NOTE: the reference app's covet.yaml reads its JWT secret from the environment, with no default
 # on purpose (`make run` makes one); tests that load it get this test-only secret, subprocesses too.
 os.environ.setdefault("COVET_JWT_SECRET", "test-only-jwt-secret-never-used-outside-tests-0123456789")
+# NOTE: tests build the same specs over and over, and must not write to the user's cache
+# directory; tests/spec/test_cache.py turns the spec cache on where it is the subject.
+os.environ.setdefault("COVET_SPEC_CACHE", "off")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP_SPEC = FIXTURES / "apps" / "shop" / "openapi.yaml"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -40,6 +41,7 @@ from covet.security.step import openers as security_openers
 from covet.security.step import security_step
 from covet.spec import SpecDocument, load_spec
 from covet.spec._isolated import validate_isolated
+from covet.spec.cache import SpecCache, spec_cache_from_env
 from covet.spec.compiler import Operation, compile_operations
 
 logger = logging.getLogger("covet.api")
@@ -179,10 +181,22 @@ class _Builder:
         return [limiter.close] if limiter is not None else []
 
     def load_spec(self, path: str) -> SpecDocument:
-        spec = load_spec(path, validate=self.validation == "inline")
-        if self.validation == "isolated":
-            validate_isolated(path)
+        """Load (and validate, as configured) one spec; an unchanged one comes from the cache."""
+        cache = self.spec_cache()
+        if self.validation != "isolated":
+            return load_spec(path, validate=self.validation == "inline", cache=cache)
+        cached = None if cache is None else cache.load(os.path.abspath(path))
+        if cached is not None and cached.validated:
+            return cached.doc
+        spec = cached.doc if cached is not None else load_spec(path, validate=False)
+        if validate_isolated(path) == dict(spec.digests) and cache is not None:
+            cache.store(spec, validated=True)  # NOTE: only if the child validated these bytes
         return spec
+
+    def spec_cache(self) -> SpecCache | None:
+        settings = self.config.spec_cache
+        context = settings.source_digest.encode()
+        return spec_cache_from_env(settings.directory, enabled=settings.enabled, context=context)
 
     def validates_responses(self) -> bool:
         return self.config.validate_responses or any(

@@ -42,6 +42,7 @@ from covet.middleware.security_headers import SecurityHeadersSettings
 from covet.security.passwords import PasswordSettings
 from covet.security.settings import SchemeSettings
 from covet.security.tokens import TokenSettings
+from covet.spec.settings import SpecCacheSettings
 
 __all__ = [
     "ApiConfig",
@@ -342,6 +343,8 @@ class CovetConfig(_Frozen):
     """Name -> ``"module:function"``: async checks referenced by ``x-covet-validators``."""
     validate_responses: bool = False
     spec_validation: Literal["inline", "isolated", "off"] = "inline"
+    spec_cache: SpecCacheSettings = SpecCacheSettings()
+    """Reuse the parsed, validated specs of an unchanged project (covet.spec.cache)."""
     pythonpath: list[Path] = Field(default_factory=list)
     root: Path = Path(".")
 
@@ -414,7 +417,8 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     """
     file = Path(path).resolve()
     try:
-        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        text = file.read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=yaml.CSafeLoader)
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", file=str(file)) from exc
     except yaml.YAMLError as exc:
@@ -424,7 +428,8 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     if not isinstance(raw, dict):
         raise ConfigError("covet.yaml must be a mapping with at least an 'apis' list", file=str(file))
     raw = interpolate(raw, os.environ if environ is None else environ, where=str(file))
-    return config_from_mapping(raw, base_dir=file.parent, file=str(file))
+    config = config_from_mapping(raw, base_dir=file.parent, file=str(file))
+    return config.model_copy(update={"spec_cache": config.spec_cache.with_source(text)})
 
 
 def config_from_mapping(
@@ -445,8 +450,15 @@ def _absolutise(config: CovetConfig, base_dir: Path) -> CovetConfig:
             "apis": apis,
             "pythonpath": [(base_dir / p).resolve() for p in config.pythonpath],
             "root": (base_dir / config.root).resolve(),
+            "spec_cache": _absolute_cache_dir(config.spec_cache, base_dir),
         }
     )
+
+
+def _absolute_cache_dir(settings: SpecCacheSettings, base_dir: Path) -> SpecCacheSettings:
+    if settings.directory is None:
+        return settings
+    return settings.model_copy(update={"directory": (base_dir / settings.directory).resolve()})
 
 
 def _config_error(exc: ValidationError, file: str) -> ConfigError:

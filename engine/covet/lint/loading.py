@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from covet.errors import RefResolutionError, SpecError, UnsupportedSpecError
 from covet.lint.collector import Collector, rule_for_error
@@ -21,6 +20,7 @@ from covet.spec._files import parse_file, read_file
 from covet.spec._pointer import has_scheme, split_ref
 from covet.spec._refs import CyclicDataError, iter_refs
 from covet.spec._versions import check_served_features, detect_version
+from covet.spec.cache import SpecCache
 
 __all__ = ["LoadedSpec", "load_for_lint"]
 
@@ -38,20 +38,30 @@ class LoadedSpec:
     trusted: bool
 
 
-def load_for_lint(path: str, out: Collector) -> LoadedSpec | None:
-    """Load and validate ``path``; None when nothing more can be checked in it."""
+def load_for_lint(path: str, out: Collector, cache: SpecCache | None = None) -> LoadedSpec | None:
+    """Load and validate ``path``; None when nothing more can be checked in it.
+
+    With a ``cache``, a document whose files all match an entry the validator accepted is
+    neither parsed nor validated again (``covet.spec.cache``).
+    """
     path = os.path.abspath(path)
     if not _readable(path, out):
         return None
+    cached = None if cache is None else cache.load(path)
+    if cached is not None and cached.validated:
+        return LoadedSpec(cached.doc, trusted=True)
     try:
-        doc = load_spec(path, validate=False)
+        doc = cached.doc if cached is not None else load_spec(path, validate=False)
     except SpecError as exc:
         if not _in_referenced_part(exc, path):
             out.add_error(exc, None if isinstance(exc, UnsupportedSpecError) else "spec-invalid")
             return None
         partial = _load_tolerantly(path, out)
         return None if partial is None else LoadedSpec(partial, trusted=False)
-    return LoadedSpec(doc, trusted=_validate(doc, out))
+    trusted = _validate(doc, out)
+    if trusted and cache is not None:
+        cache.store(doc, validated=True)
+    return LoadedSpec(doc, trusted=trusted)
 
 
 def _in_referenced_part(exc: SpecError, path: str) -> bool:
@@ -176,6 +186,8 @@ def _target_file(ref: str, base: str) -> str | None:
     if not file_part:
         return base
     if file_part.startswith("file:"):
+        from urllib.request import url2pathname  # NOTE: ~10 ms of imports, rarely needed
+
         return os.path.normpath(url2pathname(urlsplit(file_part).path))
     if has_scheme(file_part):
         return None

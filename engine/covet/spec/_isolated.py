@@ -23,8 +23,12 @@ _ERRORS: dict[str, type[SpecError]] = {
 _TIMEOUT_S = 300
 
 
-def validate_isolated(path: str) -> None:
+def validate_isolated(path: str) -> dict[str, str]:
     """Validate the spec at ``path`` in a child process.
+
+    Returns:
+        The SHA-256 of every file the child validated (``SpecDocument.digests``), so that a
+        caller can tell whether those are the bytes it loaded itself.
 
     Raises:
         SpecError: what ``load_spec(path, validate=True)`` would raise, file/line/pointer kept.
@@ -38,7 +42,7 @@ def validate_isolated(path: str) -> None:
     except subprocess.TimeoutExpired:
         raise SpecError(f"spec validation took longer than {_TIMEOUT_S} s", file=path) from None
     if result.returncode == 0:
-        return
+        return _digests(result.stdout)
     try:
         error = json.loads(result.stdout)
     except ValueError:
@@ -50,17 +54,26 @@ def validate_isolated(path: str) -> None:
     )
 
 
+def _digests(output: str) -> dict[str, str]:
+    try:
+        digests = json.loads(output.strip().splitlines()[-1])["digests"]
+    except (ValueError, KeyError, TypeError, IndexError):
+        return {}
+    return digests if isinstance(digests, dict) else {}
+
+
 def _main(path: str) -> int:
     from covet.spec.loader import load_spec
 
     try:
-        load_spec(path, validate=True)
+        doc = load_spec(path, validate=True)
     except CovetError as exc:
         found = exc if isinstance(exc, SpecError) else SpecError(str(exc), file=path)
         name = next((c.__name__ for c in type(found).__mro__ if c.__name__ in _ERRORS), "SpecError")
         print(json.dumps({"type": name, "message": found.message, "file": found.file,
                           "pointer": found.pointer, "line": found.line}))
         return 1
+    print(json.dumps({"digests": dict(doc.digests)}))
     return 0
 
 

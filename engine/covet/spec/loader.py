@@ -10,11 +10,12 @@ docs/unsupported.md for what is refused and why.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from covet.errors import RefResolutionError, SpecError, UnsupportedSpecError
@@ -31,6 +32,9 @@ from covet.spec._pointer import (
 from covet.spec._refs import CyclicDataError, iter_refs
 from covet.spec._versions import check_served_features, detect_version
 
+if TYPE_CHECKING:
+    from covet.spec.cache import SpecCache
+
 __all__ = ["SpecDocument", "load_document", "load_spec"]
 
 
@@ -45,6 +49,8 @@ class SpecDocument:
         dialect: the rules it is served with: ``"3.0"`` or ``"3.1"`` (3.2.x documents are
             validated as 3.2 and served with the 3.1 rules, see docs/unsupported.md).
         files: absolute path -> parsed content of every loaded file, the root included.
+        digests: absolute path -> SHA-256 (hex) of the bytes each file was parsed from; what
+            the spec cache keys on (``covet.spec.cache``).
     """
 
     path: str
@@ -52,6 +58,7 @@ class SpecDocument:
     version: str
     dialect: str
     files: Mapping[str, Any]
+    digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     _lines: dict[str, YamlLines | JsonLines | None] = field(
         init=False, default_factory=dict, repr=False, compare=False
     )
@@ -190,12 +197,17 @@ def load_document(path: str | os.PathLike[str]) -> Any:
     return parse_file(absolute, read_file(absolute))
 
 
-def load_spec(path: str | os.PathLike[str], *, validate: bool = True) -> SpecDocument:
+def load_spec(
+    path: str | os.PathLike[str], *, validate: bool = True, cache: SpecCache | None = None
+) -> SpecDocument:
     """Load an OpenAPI 3.0/3.1 (or 3.2) document with all the files it references.
 
     Args:
         path: the root document.
         validate: run openapi-spec-validator over the loaded files (the default).
+        cache: a :class:`~covet.spec.cache.SpecCache`: when every file is byte-for-byte the
+            one a previous load parsed (and validated, if ``validate``), its result is reused
+            instead of parsing and validating again; a fresh result is stored.
 
     Returns:
         The immutable :class:`SpecDocument`.
@@ -209,22 +221,46 @@ def load_spec(path: str | os.PathLike[str], *, validate: bool = True) -> SpecDoc
         >>> doc = load_spec("specs/blog.yaml")  # doctest: +SKIP
         >>> doc.dialect
         '3.1'
+
+    .. versionchanged:: 0.1
+       ``cache``.
     """
     root_path = os.path.abspath(os.fspath(path))
-    root = load_document(root_path)
-    version, dialect = detect_version(root, root_path)
-    files: dict[str, Any] = {root_path: root}
-    doc = SpecDocument(root_path, root, version, dialect, MappingProxyType(files))
-    _load_referenced_files(doc, files)
-    check_served_features(doc)
+    cached = None if cache is None else cache.load(root_path)
+    if cached is not None and (cached.validated or not validate):
+        return cached.doc
+    doc = cached.doc if cached is not None else _load_unvalidated(root_path)
     if validate:
         from covet.spec._validation import validate_document  # NOTE: heavy import, on demand
 
         validate_document(doc)
+    if cache is not None:
+        cache.store(doc, validated=validate)
     return doc
 
 
-def _load_referenced_files(doc: SpecDocument, files: dict[str, Any]) -> None:
+def _load_unvalidated(root_path: str) -> SpecDocument:
+    data = read_file(root_path)
+    root = parse_file(root_path, data)
+    version, dialect = detect_version(root, root_path)
+    files: dict[str, Any] = {root_path: root}
+    digests = {root_path: digest_of(data)}
+    doc = SpecDocument(
+        root_path, root, version, dialect, MappingProxyType(files), MappingProxyType(digests)
+    )
+    _load_referenced_files(doc, files, digests)
+    check_served_features(doc)
+    return doc
+
+
+def digest_of(data: bytes) -> str:
+    """The SHA-256 of a file's bytes, as the spec cache compares them."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _load_referenced_files(
+    doc: SpecDocument, files: dict[str, Any], digests: dict[str, str]
+) -> None:
     """Read every file reachable through references, once each; then check every ref."""
     pending = [doc.path]
     refs: dict[tuple[str, str], str] = {}
@@ -234,7 +270,7 @@ def _load_referenced_files(doc: SpecDocument, files: dict[str, Any]) -> None:
             refs.setdefault((base, ref), at)
             target = doc._target_file(split_ref(ref)[0], ref, base, at)
             if target not in files:
-                files[target] = _read_referenced(doc, target, ref, base, at)
+                files[target] = _read_referenced(doc, target, ref, base, at, digests)
                 pending.append(target)
     for (base, ref), at in refs.items():
         doc.deref({"$ref": ref}, base, at)  # resolves, and refuses $ref chains that loop
@@ -256,11 +292,14 @@ def _refs_of(tree: Any, file: str) -> list[tuple[str, str]]:
         raise SpecError("the document is nested too deeply to load", file=file) from None
 
 
-def _read_referenced(doc: SpecDocument, target: str, ref: str, base: str, at: str) -> Any:
+def _read_referenced(
+    doc: SpecDocument, target: str, ref: str, base: str, at: str, digests: dict[str, str]
+) -> Any:
     try:
         data = read_file(target)
     except SpecError as exc:
         raise RefResolutionError(
             f"$ref {ref!r}: {exc.message}", file=base, pointer=at, line=doc.line_of(base, at)
         ) from None
+    digests[target] = digest_of(data)
     return parse_file(target, data, referenced_from=f"{base}#{at}")
