@@ -1,6 +1,10 @@
 """Per-request cost of the CovetPy stack without a server: µs per call of ``app(scope, receive, send)``.
 
     .venv/bin/python bench/inprocess.py [--repeat N] [--profile SCENARIO]
+    .venv/bin/python bench/inprocess.py --security [--repeat N] [--profile secure]
+
+``--security`` serves bench/apps/security (an HS256 bearer operation and the same without
+security) and reports both and their difference: what authentication adds per request.
 
 This isolates what CovetPy itself adds (DESIGN.md §11 budget: ~11 µs plaintext, 35–45 µs validated).
 The fastest of ``--repeat`` runs is reported: on a shared machine, others only slow a run down.
@@ -34,6 +38,24 @@ SCENARIOS: dict[str, tuple[str, str, bytes, bytes, list[tuple[bytes, bytes]]]] =
     "post": ("POST", "/items", b"", ITEM, [(b"content-type", b"application/json"),
                                           (b"content-length", str(len(ITEM)).encode())]),
 }
+
+
+SECURITY_APP = HERE / "apps" / "security" / "covet.yaml"
+
+
+def security_scenarios() -> dict[str, tuple[str, str, bytes, bytes, list[tuple[bytes, bytes]]]]:
+    import os
+
+    import jwt
+
+    secret = os.environ.setdefault("BENCH_JWT_SECRET", "inprocess-" + "s" * 40)
+    now = int(time.time())
+    token = jwt.encode({"sub": "user-42", "iss": "https://bench.covet.example", "aud": "covet-bench",
+                        "iat": now, "exp": now + 3600}, secret, algorithm="HS256")
+    return {
+        "open": ("GET", "/open/7", b"", b"", []),
+        "secure": ("GET", "/secure/7", b"", b"", [(b"authorization", f"Bearer {token}".encode())]),
+    }
 
 
 def make_call(app: Any, scenario: str) -> Any:
@@ -77,9 +99,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile")
     parser.add_argument("--config", default=str(HERE / "apps" / "covet" / "covet.yaml"))
+    parser.add_argument("--security", action="store_true", help="the bench/apps/security app")
     args = parser.parse_args()
+    if args.security:
+        SCENARIOS.clear()
+        SCENARIOS.update(security_scenarios())
+        args.config = str(SECURITY_APP)
     app = CovetApp.from_config(args.config)
     loop = asyncio.new_event_loop()
+    loop.run_until_complete(app.startup())
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -87,9 +115,14 @@ def main() -> None:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
         return
+    best: dict[str, float] = {}
     for scenario in SCENARIOS:
-        best = min(loop.run_until_complete(measure(app, scenario, args.n)) for _ in range(args.repeat))
-        print(f"{scenario:10s} {best:6.2f} µs/request", flush=True)
+        best[scenario] = min(
+            loop.run_until_complete(measure(app, scenario, args.n)) for _ in range(args.repeat)
+        )
+        print(f"{scenario:10s} {best[scenario]:6.2f} µs/request", flush=True)
+    if args.security:
+        print(f"auth adds  {best['secure'] - best['open']:6.2f} µs/request")
 
 
 if __name__ == "__main__":

@@ -98,6 +98,20 @@ def test_a_rotated_key_is_picked_up_on_its_unknown_kid(server: AuthServer, monke
     assert server.hits["/jwks"] == fetched + 1
 
 
+def test_a_withdrawn_key_stops_verifying_tokens_it_verified_before(
+    server: AuthServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = TestClient(app_for(server))
+    old_kid = server.signing_kid("RS256")
+    earlier = server.issue_jwt({"sub": "a"}, audience="covet")
+    assert status(client.get("/oidc", headers=bearer(earlier))) == 200  # verified, remembered
+    server.retire(old_kid)  # signs with a fresh key from now on
+    monkeypatch.setattr(_jwt, "REFRESH_INTERVAL", 0.0)
+    fresh = server.issue_jwt({"sub": "a"}, audience="covet")
+    assert status(client.get("/oidc", headers=bearer(fresh))) == 200  # its kid refreshes the JWKS
+    assert status(client.get("/oidc", headers=bearer(earlier))) == 401
+
+
 def test_unknown_kids_refetch_the_jwks_at_most_once_a_minute(server: AuthServer) -> None:
     client = TestClient(app_for(server))
     assert status(client.get("/oidc", headers=bearer(server.issue_jwt({"sub": "a"}, audience="covet")))) == 200

@@ -5,6 +5,12 @@ the key decides the algorithm family (an HMAC secret never verifies an RS256 hea
 key never serves as an HMAC secret: no algorithm confusion). A JWKS is fetched at startup and
 again when a token names an unknown ``kid``, at most once a minute, so key rotation at the
 identity provider needs no restart and a flood of made-up kids costs no fetches.
+
+A token that verified is remembered (by its exact text, up to ``VERIFIED_MAX`` tokens) with the
+times it is valid between: presented again, only those times are checked, not the signature and
+claims again (as Envoy's jwt_authn cache does). A JWKS refresh forgets every token it verified,
+so a key the identity provider withdrew stops being trusted at once; revocation is asked per
+request by the caller as before.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import binascii
 import hashlib
 import hmac
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -39,6 +46,10 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _ALGORITHMS = jwt.algorithms.get_default_algorithms()
 REFRESH_INTERVAL = 60.0
 """Seconds between two JWKS fetches caused by unknown kids."""
+VERIFIED_MAX = 4096
+"""Verified tokens remembered per verifier; past it, the oldest is forgotten first."""
+_NO_EXP_TTL = 60.0
+"""Seconds a verified token without ``exp`` (when ``exp`` is not required) is remembered."""
 
 
 def _b64decode(segment: str) -> bytes:
@@ -160,6 +171,8 @@ class JWTVerifier:
         self.audience = audience
         self.leeway = leeway
         self.required = list(required)
+        self._verified: dict[str, tuple[dict[str, Any], float, float, object]] = {}
+        """token -> (claims, valid from, valid until, the JWKS key set it verified against)."""
 
     async def open(self) -> None:
         if self.jwks is not None:
@@ -178,6 +191,33 @@ class JWTVerifier:
                 valid, wrong issuer or audience, a required claim missing.
             ProviderError: the JWKS cannot be fetched.
         """
+        seen = self._verified.get(token)
+        if seen is not None:
+            claims, valid_from, valid_until, keys = seen
+            now = time.time()
+            if valid_from <= now < valid_until and keys is self._keyset():
+                # NOTE: a copy per request: a handler may change the claims it was given.
+                return dict(claims)
+            del self._verified[token]  # verified again below, for the precise reason
+        claims = await self._verify_token(token)
+        self._remember(token, claims)
+        return claims
+
+    def _keyset(self) -> object:
+        return None if self.jwks is None else self.jwks.keys
+
+    def _remember(self, token: str, claims: dict[str, Any]) -> None:
+        leeway = self.leeway
+        exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+        valid_until = exp + leeway if exp is not None else time.time() + _NO_EXP_TTL
+        valid_from = max(nbf if nbf is not None else -math.inf,
+                         iat if iat is not None else -math.inf) - leeway
+        verified = self._verified
+        if len(verified) >= VERIFIED_MAX:
+            del verified[next(iter(verified))]
+        verified[token] = (dict(claims), valid_from, valid_until, self._keyset())
+
+    async def _verify_token(self, token: str) -> dict[str, Any]:
         parts = token.split(".")
         if len(parts) != 3 or not all(_B64URL.fullmatch(part) for part in parts):
             raise Rejected("The token is not a well-formed JWT")
