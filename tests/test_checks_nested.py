@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from covet.app import CovetApp
 from covet.errors import SpecError
-from covet.testing import TestClient
+from covet.testing import AsyncTestClient, TestClient
 from tests.fixtures.checks import envelope
 from tests.providers.backends import backend
 
@@ -103,6 +103,32 @@ def test_a_duplicate_email_in_the_envelope_is_a_unique_error_on_the_nested_field
         "value": "ada@example.com",
     }
     assert details["maxLength"]["pointer"] == "/user/username"
+
+
+async def test_concurrent_duplicates_in_envelopes_end_in_one_201_and_conflicts(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Past the check, the unique index decides: the losers get 409 (or 422 from the check)."""
+    spec = SPEC.replace("envelope:create_user", "envelope:create_user_slowly")
+    (tmp_path / "api.yaml").write_text(spec.replace("TABLE", envelope.TABLE))
+    app = CovetApp.from_spec(
+        tmp_path / "api.yaml", providers={"database": {"url": database_url, "pool_size": 10}},
+        server={"access_log": False}, validators=VALIDATORS, compile_now=False,
+    )
+    body = {"user": {"email": "same@example.com", "username": "same"}}
+    async with AsyncTestClient(app) as http:
+        responses = await asyncio.gather(*(http.post("/users", json=body) for _ in range(6)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1, statuses
+    assert set(statuses) - {201} <= {409, 422}, statuses
+    assert 409 in statuses, "the race was not exercised: every loser was caught by the check"
+    for response in responses:
+        if response.status_code != 201:
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["details"][0]["code"] == "unique"
+        if response.status_code == 422:
+            (detail,) = response.json()["details"]
+            assert (detail["pointer"], detail["value"]) == ("/user/email", "same@example.com")
 
 
 def test_covet_yaml_rules_take_pointers_and_dotted_paths_with_indexes(
