@@ -46,6 +46,7 @@ components:
         email: {type: string, format: email, x-covet-unique: {table: TABLE, column: email}}
         username: {type: string, maxLength: 20}
         tags: {type: array, items: {type: string}}
+        password: {type: string, writeOnly: true}
 """
 
 VALIDATORS = {
@@ -150,6 +151,16 @@ def test_covet_yaml_rules_take_pointers_and_dotted_paths_with_indexes(
     ]
 
 
+def test_a_secret_field_s_value_stays_out_of_its_check_error(tmp_path: Path, database_url: str) -> None:
+    operations = {"createUser": {"validators": {"/user/password": ["no_admin_tag"]}}}
+    user = {"email": "s@example.com", "username": "sam", "password": "admin"}
+    with client(tmp_path, database_url, operations=operations) as http:
+        response = http.post("/users", json={"user": user})
+    (detail,) = response.json()["details"]
+    assert detail["pointer"] == "/user/password" and "value" not in detail
+    assert '"admin"' not in response.text
+
+
 @pytest.mark.parametrize("field", ["no_such_field", "user.emial", "/user/email/domain", "user.tags.first"])
 def test_a_rule_on_a_field_the_body_cannot_have_stops_the_app(tmp_path: Path, field: str) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
@@ -172,4 +183,6 @@ def test_an_x_covet_rule_on_a_missing_field_stops_the_app_at_its_location(tmp_pa
     assert info.value.pointer == (
         "/paths/~1users/post/requestBody/content/application~1json/schema/x-covet-validators/~1user~1nmae"
     )
-    assert "'user' has no member 'nmae' (its properties: email, tags, username)" in info.value.message
+    assert "'user' has no member 'nmae' (its properties: email, password, tags, username)" in (
+        info.value.message
+    )

@@ -18,6 +18,7 @@ valid; a string is one error message; a list, several; a dict, a complete error 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class Check:
     """The dotted path, an error detail's ``field``."""
     pointer: str = ""
     """The JSON pointer, an error detail's ``pointer``."""
+    secret: bool = False
+    """The path passes a ``format: password`` or ``writeOnly`` property: no ``value`` in details."""
 
     @classmethod
     def of(cls, rule: BodyRule, code: str, providers: tuple[str, ...], run: Runner) -> Check:
@@ -92,12 +95,14 @@ def build_checks(
             "/user/email, or dotted user.email) or declare the property in the body schema",
             file=rule.file or None, pointer=rule.pointer,
         )
+    secrets = frozenset().union(*(media.secrets for media in (body.media if body else ())))
     checks = []
     for rule in all_rules:
         if rule.kind == "unique":
-            checks.append(_unique_check(rule, providers))
+            check = _unique_check(rule, providers)
         else:
-            checks.append(_validator_check(rule, config.validators, providers))
+            check = _validator_check(rule, config.validators, providers)
+        checks.append(dataclasses.replace(check, secret=not secrets.isdisjoint(rule.path)))
     return tuple(checks)
 
 
@@ -243,7 +248,7 @@ def _details(check: Check, value: Any, outcome: Any) -> list[dict[str, Any]]:
             "field": check.field, "location": "body", "pointer": check.pointer,
             "message": str(item), "code": check.code,
         }
-        if check.path:
+        if check.path and not check.secret:
             detail["value"] = value  # NOTE: the field's own value, never the envelope around it
         if isinstance(item, dict):
             detail.update(item)
