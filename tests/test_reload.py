@@ -171,3 +171,75 @@ async def test_blocking_validation_refuses_the_same_edit(project: Path) -> None:
     result = await reloader.reload({str(spec)})
     assert not result.ok and "version" in result.summary
     assert [op.path for op in app.api.operations] == ["/stable"]
+
+
+# Replaced snapshots: their rate-limit stores are closed once their requests have had time to
+# finish (the server's shutdown timeout), or at once when the reloader stops; settings read only
+# at startup are named in a warning when edited.
+
+
+def limit_stable(project: Path, shutdown_timeout: float) -> None:
+    project.write_text(project.read_text().replace(
+        "server: {access_log: false}",
+        f"server: {{access_log: false, shutdown_timeout: {shutdown_timeout}}}\n"
+        "operations: {stable: {rate_limit: 1000/second}}",
+    ))
+
+
+def record_closes(monkeypatch: pytest.MonkeyPatch, closed: list[object]) -> None:
+    from covet.limits.step import Limiter
+
+    original = Limiter.close
+
+    async def close(self: Limiter) -> None:
+        closed.append(self)
+        await original(self)
+
+    monkeypatch.setattr(Limiter, "close", close)
+
+
+async def test_a_replaced_snapshot_is_closed_after_the_shutdown_timeout(
+    project: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    limit_stable(project, 0.2)
+    closed: list[object] = []
+    record_closes(monkeypatch, closed)
+    app = CovetApp.from_config(project)
+    reloader = Reloader(app, str(project))
+    async with AsyncTestClient(app) as client:
+        assert (await client.get("/stable")).status_code == 200
+        (project.parent / "api.yaml").write_text(SPEC_HEAD + STABLE + ADDED)
+        assert (await reloader.reload({str(project.parent / "api.yaml")})).ok
+        assert closed == []  # requests routed before the swap may still count on it
+        await asyncio.sleep(0.4)
+        assert len(closed) == 1
+        assert (await client.get("/stable")).status_code == 200  # the new limiter serves
+    assert len(closed) == 2  # the app's shutdown closed the current one
+
+
+async def test_stopping_the_reloader_closes_replaced_snapshots_at_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    limit_stable(project, 30)
+    closed: list[object] = []
+    record_closes(monkeypatch, closed)
+    app = CovetApp.from_config(project)
+    reloader = Reloader(app, str(project))
+    async with AsyncTestClient(app):
+        (project.parent / "api.yaml").write_text(SPEC_HEAD + STABLE + ADDED)
+        assert (await reloader.reload({str(project.parent / "api.yaml")})).ok
+        await asyncio.wait_for(reloader.stop(), 2)
+        assert len(closed) == 1
+
+
+async def test_edits_to_settings_read_at_startup_are_named_in_a_warning(
+    project: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = CovetApp.from_config(project)
+    reloader = Reloader(app, str(project))
+    project.write_text(project.read_text() + "security_headers: {frame_options: SAMEORIGIN}\n"
+                       "trusted_hosts: [example.com]\n")
+    with caplog.at_level("WARNING", logger="covet.reload"):
+        assert (await reloader.reload({str(project)})).ok
+    warned = " ".join(record.getMessage() for record in caplog.records)
+    assert "'security_headers' changed" in warned and "'trusted_hosts' changed" in warned

@@ -77,6 +77,8 @@ class Reloader:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._checks: set[asyncio.Task[None]] = set()
+        self._retiring: dict[asyncio.Task[None], Api] = {}
+        """Replaced snapshots, closed once their requests have had time to finish."""
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -94,6 +96,11 @@ class Reloader:
             await self._task
             self._task = None
         await self.settled()
+        # NOTE: the server has drained its requests by now: close replaced snapshots at once.
+        for task, api in list(self._retiring.items()):
+            task.cancel()
+            await api.shut_down()
+        self._retiring.clear()
 
     async def settled(self) -> None:
         """Wait for the deferred validations still running."""
@@ -146,7 +153,9 @@ class Reloader:
             result = ReloadResult(False, time.perf_counter() - started, repr(exc))
             logger.error("reload failed, still serving the previous routes: %r", exc, exc_info=exc)
         else:
+            await api.warm_up()  # a new JWKS, a new discovery document: before it serves
             self.app.swap(api, config)
+            self._retire(old)
             seconds = time.perf_counter() - started
             result = ReloadResult(True, seconds, describe_changes(old, api))
             logger.info("reloaded in %.0f ms: %s", seconds * 1000, result.summary)
@@ -156,6 +165,21 @@ class Reloader:
                 check.add_done_callback(self._checks.discard)
         self.reloads.append(result)
         return result
+
+    def _retire(self, old: Api) -> None:
+        """Close ``old`` (its rate-limit store connections) after the server's shutdown
+        timeout: requests routed to it before the swap finish on it first."""
+        if not old.close:
+            return
+        grace = self.app.config.server.shutdown_timeout
+
+        async def close_later() -> None:
+            await asyncio.sleep(grace)
+            await old.shut_down()
+
+        task = asyncio.create_task(close_later(), name="covet-reload-retire")
+        self._retiring[task] = old
+        task.add_done_callback(lambda done: self._retiring.pop(done, None))
 
     async def _validate_later(self, api: Api) -> None:
         loop = asyncio.get_running_loop()
@@ -190,9 +214,16 @@ def _reload_modules(changed: set[str]) -> None:
 
 
 def _warn_about_restart_only_settings(old: CovetConfig, new: CovetConfig) -> None:
-    for key in ("server", "middleware"):
+    for key in _RESTART_ONLY:
         if getattr(old, key) != getattr(new, key):
             logger.warning("covet.yaml '%s' changed: restart the server to apply it", key)
+    if [api.cors for api in old.apis] != [api.cors for api in new.apis]:
+        logger.warning("covet.yaml 'apis[].cors' changed: restart the server to apply it")
+
+
+_RESTART_ONLY = ("server", "middleware", "security_headers", "trusted_hosts", "providers",
+                 "tokens", "passwords")
+"""Keys of covet.yaml read once, when the server starts (the edge layers and providers)."""
 
 
 def _warm_up_validator() -> None:
