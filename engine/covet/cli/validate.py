@@ -48,6 +48,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="lowest severity that fails the run (default: error)",
     )
     validate.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    validate.add_argument(
+        "--no-cache", action="store_true",
+        help="validate every spec afresh, ignoring the spec cache (see docs/config.md)",
+    )
     validate.set_defaults(func=_validate)
 
 
@@ -86,9 +90,10 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 def _findings(args: argparse.Namespace) -> list[Finding]:
     from covet.lint import validate_config, validate_specs
 
+    cache = not args.no_cache
     if args.specs:
-        return validate_specs(args.specs, args.handlers, providers=args.provider)
-    return validate_config(args.config or DEFAULT_CONFIG, providers=args.provider)
+        return validate_specs(args.specs, args.handlers, providers=args.provider, cache=cache)
+    return validate_config(args.config or DEFAULT_CONFIG, providers=args.provider, cache=cache)
 
 
 def _notes(args: argparse.Namespace, seconds: float) -> None:

@@ -17,9 +17,10 @@ from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from covet.config import CovetConfig, load_config
 from covet.errors import ConfigError, RefResolutionError, RouteConflictError, SpecError
+from covet.lint.body_rules import check_body_rules
 from covet.lint.builtin_routes import BuiltinRoute, builtin_routes, health_route
 from covet.lint.collector import Collector
 from covet.lint.examples import ExampleChecker
@@ -34,8 +35,12 @@ from covet.routing import Router
 from covet.spec import SpecDocument
 from covet.spec._files import line_finder
 from covet.spec._pointer import split_pointer
+from covet.spec.cache import SpecCache, spec_cache_from_env
 from covet.spec.compiler import Operation, escape_pointer
 from covet.validation import SchemaCompiler
+
+if TYPE_CHECKING:
+    from covet.config import CovetConfig, OperationConfig
 
 __all__ = ["validate_config", "validate_specs"]
 
@@ -45,6 +50,7 @@ def validate_specs(
     handlers: str | None = None,
     *,
     providers: Collection[str] = (),
+    cache: bool = False,
 ) -> list[Finding]:
     """Check spec files; with ``handlers`` (a module name) also bind every operation.
 
@@ -54,11 +60,14 @@ def validate_specs(
         handlers: module searched for operationIds, imported with the current directory on
             ``sys.path``; None skips the handler checks.
         providers: provider names handlers may take (``db``, ``cache``...).
+        cache: reuse the verdict of an unchanged spec from the spec cache (its default
+            directory, or ``COVET_SPEC_CACHE``); see ``covet.spec.cache``.
 
     Returns:
         Every finding, sorted by file and line; ``[]`` when all is well.
     """
     run = _Run(providers, check_handlers=handlers is not None)
+    run.cache = spec_cache_from_env() if cache else None
     if handlers is not None:
         _extend_sys_path([Path.cwd()])
         run.import_handlers(handlers)
@@ -72,14 +81,19 @@ def validate_config(
     *,
     providers: Collection[str] = (),
     environ: Mapping[str, str] | None = None,
+    cache: bool = False,
 ) -> list[Finding]:
     """Check a covet.yaml and everything it names: specs, handlers, per-operation settings.
 
-    A config that cannot be read or parsed is one ``config-invalid`` finding.
+    A config that cannot be read or parsed is one ``config-invalid`` finding. With ``cache``,
+    an unchanged spec's verdict comes from the spec cache that covet.yaml's ``spec_cache:``
+    configures.
 
     Returns:
         Every finding, sorted by file and line; ``[]`` when all is well.
     """
+    from covet.config import load_config  # NOTE: pydantic (~0.1 s); bare specs never need it
+
     try:
         config = load_config(path, environ)
     except ConfigError as exc:
@@ -88,6 +102,12 @@ def validate_config(
     _extend_sys_path([*config.pythonpath, config.root])
     run = _Run({*providers, *_provider_names(config)}, check_handlers=True)
     run.auth = frozenset(config.auth)
+    if cache:
+        settings = config.spec_cache
+        run.cache = spec_cache_from_env(
+            settings.directory, enabled=settings.enabled, context=settings.source_digest.encode()
+        )
+    run.operations, run.config_file = config.operations, config_file
     overrides = {key: op.handler for key, op in config.operations.items()}
     for index, api in enumerate(config.apis):
         if api.handlers:
@@ -129,8 +149,12 @@ class _Run:
         self.router = Router()
         self.operation_ids: set[str] = set()
         self.handlers = HandlerChecker(providers) if check_handlers else None
+        self.cache: SpecCache | None = None
         self.auth: Collection[str] | None = None
         """The schemes covet.yaml's ``auth:`` configures; None when checking bare specs."""
+        self.operations: Mapping[str, OperationConfig] = {}
+        self.config_file: str | None = None
+        """covet.yaml's ``operations`` and path; empty and None when checking bare specs."""
 
     def import_handlers(
         self, module: str, file: str | None = None, pointer: str | None = None
@@ -143,7 +167,7 @@ class _Run:
         self, path: str, *, prefix: str, module: str | None, overrides: Mapping[str, str | None]
     ) -> None:
         """Every check of one mounted spec; its routes join the run's router."""
-        loaded = load_for_lint(path, self.out)
+        loaded = load_for_lint(path, self.out, self.cache)
         if loaded is None:
             return
         doc = loaded.doc
@@ -201,6 +225,10 @@ class _Run:
             return
         if self.auth is not None:
             self._check_auth(mount, operation)
+        check_body_rules(
+            mount.doc, operation, self.out, op_config=self.operations.get(operation.operation_id or ""),
+            config_file=self.config_file, line_of=_line_of_key,
+        )
         if self.handlers is not None:
             override = mount.overrides.get(operation.operation_id or "")
             self.handlers.check(mount.doc, operation, mount.module, override, self.out)
