@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from covet.errors import SpecError
-from covet.spec.fields import FieldPath, dotted, parse_field, pointer_of
+from covet.spec.fields import FieldPath, absence, dotted, parse_field, pointer_of
 
-__all__ = ["BodyRule", "collect_body_rules"]
+if TYPE_CHECKING:
+    from covet.spec.compiler import RequestBodySpec
+
+__all__ = ["BodyRule", "collect_body_rules", "field_problems"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -83,6 +86,32 @@ def collect_body_rules(spec: Any, schema: Any, base: str, pointer: str) -> tuple
     rules: list[BodyRule] = []
     _walk(spec, schema, base, pointer, (), rules, frozenset())
     return tuple(dict.fromkeys(rules))
+
+
+def field_problems(
+    rules: Sequence[BodyRule], body: RequestBodySpec | None
+) -> list[tuple[BodyRule, str]]:
+    """``(rule, why)`` for every rule whose field no declared body schema can hold.
+
+    Paths resolve through each media type's compiled schema (covet.spec.fields.absence). A path
+    is accepted when any one media type's schema may hold it (a rule applies to whichever body
+    arrives), and when the body declares no schema at all (nothing rules it out). The app refuses
+    to start on a problem (covet.checks); ``covet validate`` reports it (covet.lint.body_rules).
+    """
+    schemas = [m.validator.compiled for m in (body.media if body else ()) if m.validator is not None]
+    problems = []
+    for rule in rules:
+        if not rule.path:
+            continue
+        if body is None:
+            problems.append((rule, "the operation declares no requestBody"))
+            continue
+        if not schemas:
+            continue
+        reasons = [absence(schema, rule.path) for schema in schemas]
+        if all(reasons):
+            problems.append((rule, str(reasons[0])))
+    return problems
 
 
 def _walk(
