@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from covet.security.passwords import PasswordHasher
+
 from handlers.repositories import UserRepository
 from handlers.views import timestamp
 from schema import User
@@ -34,10 +36,13 @@ async def list_users(after: int, limit: int, db: AsyncSession) -> dict[str, Any]
 
 
 async def create_user(
-    body: dict[str, Any], db: AsyncSession
+    body: dict[str, Any], db: AsyncSession, passwords: PasswordHasher
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
-    user = await UserRepository(db).register(
-        email=body["email"], name=body["display_name"], role=body.get("role", "reader")
+    users = UserRepository(db)
+    await users.check_email_free(body["email"])  # NOTE: before bcrypt: a taken email costs no hash
+    user = await users.register(
+        email=body["email"], name=body["display_name"], role=body.get("role", "reader"),
+        password_hash=await passwords.hash(body["password"]),
     )
     return _v2(user), 201, {"location": f"/v2/users/{user.id}"}
 

@@ -215,9 +215,18 @@ def test_v2_users_side_by_side_with_v1(reference_server: Server) -> None:
 
 def test_v2_create_returns_location_and_shares_data_with_v1(reference_server: Server) -> None:
     status, headers, user = call(reference_server, "POST", "/v2/users",
-                                 {"email": "eve@example.com", "display_name": "Eve"})
+                                 {"email": "eve@example.com", "display_name": "Eve",
+                                  "password": "eve's long passphrase"})
     assert status == 201 and headers["location"] == f"/v2/users/{user['id']}"
+    assert "password" not in user
     assert call(reference_server, "GET", f"/v1/users/{user['id']}")[2]["name"] == "Eve"
+    status, _, tokens = call(reference_server, "POST", "/v1/auth/login",
+                             {"email": "eve@example.com", "password": "eve's long passphrase"})
+    assert status == 200 and tokens["access_token"]
+    for refused in ({"email": "mal@example.com", "display_name": "M"},  # no password
+                    {"email": "mal@example.com", "display_name": "M", "role": "admin",
+                     "password": "a long enough passphrase"}):
+        assert call(reference_server, "POST", "/v2/users", refused)[0] == 422
     status, _, body = call(reference_server, "POST", "/v2/users", {"email": "x", "name": "old field"})
     assert status == 422
     assert {d["code"] for d in body["details"]} >= {"format", "additionalProperties", "required"}

@@ -57,7 +57,8 @@ def test_v1_writes_match_their_schemas(strict_client: TestClient) -> None:
 def test_v2_matches_its_schemas(strict_client: TestClient) -> None:
     ok(strict_client.get("/v2/users", params={"limit": 2}))
     ok(strict_client.get("/v2/users/2"))
-    ok(strict_client.post("/v2/users", json={"email": "v2strict@example.com", "display_name": "V"}), 201)
+    ok(strict_client.post("/v2/users", json={"email": "v2strict@example.com", "display_name": "V",
+                                                 "password": "a long enough passphrase"}), 201)
 
 
 def test_unknown_body_fields_are_refused_by_the_closed_composition(strict_client: TestClient) -> None:
