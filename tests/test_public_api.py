@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import covet
 
 EXPECTED = {
@@ -14,6 +17,8 @@ EXPECTED = {
     # the named errors of DESIGN.md §12
     "ConflictError", "ForbiddenError", "ServiceUnavailableError", "TooManyRequestsError",
     "UnauthorizedError",
+    # the database conveniences (docs/database.md), loaded on first use
+    "BaseRepository", "Page", "UTCDateTime",
 }
 
 
@@ -24,3 +29,11 @@ def test_exported_names_are_exactly_the_reviewed_list() -> None:
 def test_every_exported_name_exists() -> None:
     for name in covet.__all__:
         assert hasattr(covet, name), name
+
+
+def test_import_covet_loads_no_sqlalchemy_until_a_database_name_is_used() -> None:
+    code = (
+        "import sys, covet; assert 'sqlalchemy' not in sys.modules; "
+        "covet.UTCDateTime; assert 'sqlalchemy' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
