@@ -1,23 +1,30 @@
 """``covet db``: migrate and seed the databases a covet.yaml declares.
 
+    covet db init      --models MODULE:BASE [-c ...] [--database NAME] [--migrations DIR]
+    covet db revision  -m MESSAGE [--autogenerate] [-c ...] [--database NAME] [--migrations DIR]
     covet db upgrade   [-c specs/covet.yaml] [--database NAME] [--migrations DIR] [--revision head]
     covet db downgrade --revision REV [-c ...] [--database NAME] [--migrations DIR]
     covet db current   [-c ...] [--database NAME] [--migrations DIR]
     covet db seed      [-c ...] [--database NAME] [--seeder MODULE:FUNC] [--users N]
                        [--posts-per-user M]
 
-A thin shell over :mod:`covet.migrations` (docs/cli/db.md).
+A thin shell over :mod:`covet.migrations` (docs/cli/db.md). Every action first puts covet.yaml's
+``pythonpath`` on ``sys.path``, as ``covet run`` does, so models import as the app imports them.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from covet.cli._common import add_config_argument
+from covet.errors import ProviderError, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Callable, Coroutine
+
+    from covet.config import CovetConfig
 
 __all__ = ["add_parser"]
 
@@ -28,6 +35,19 @@ DEFAULT_SEEDER = "schema.seed:seed"
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = commands.add_parser("db", help="migrate (Alembic) and seed the configured databases")
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    init = _action(actions, "init", "write a migrations folder (env.py, template) for the models")
+    init.add_argument(
+        "--models", required=True, metavar="MODULE:BASE",
+        help="the models' declarative base (or MetaData), e.g. models:Base",
+    )
+    init.set_defaults(func=_init)
+    revision = _action(actions, "revision", "write a new revision (--autogenerate: from the models)")
+    revision.add_argument("-m", "--message", required=True, help="what the revision does")
+    revision.add_argument(
+        "--autogenerate", action="store_true",
+        help="compare the database (at head) with the models and write the difference",
+    )
+    revision.set_defaults(func=_revision)
     upgrade = _action(actions, "upgrade", "migrate up to a revision (default: the newest)")
     upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
     upgrade.set_defaults(func=_upgrade)
@@ -79,32 +99,94 @@ def _count(text: str) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    return _run_async(_migrate(args, "upgrade"))
+    return _run_async(args, lambda config: _migrate(args, config, "upgrade"))
 
 
 def _downgrade(args: argparse.Namespace) -> int:
-    return _run_async(_migrate(args, "downgrade"))
+    return _run_async(args, lambda config: _migrate(args, config, "downgrade"))
 
 
 def _current(args: argparse.Namespace) -> int:
-    return _run_async(_print_current(args))
+    return _run_async(args, lambda config: _print_current(args, config))
 
 
 def _seed(args: argparse.Namespace) -> int:
-    return _run_async(_run_seeder(args))
+    return _run_async(args, lambda config: _run_seeder(args, config))
 
 
-def _run_async(main: Coroutine[Any, Any, int]) -> int:
-    import asyncio  # NOTE: here, so building the parser (every `covet` command) stays light
-
-    return asyncio.run(main)
+def _revision(args: argparse.Namespace) -> int:
+    return _run_async(args, lambda config: _write_revision(args, config))
 
 
-async def _migrate(args: argparse.Namespace, direction: str) -> int:
+def _load(args: argparse.Namespace) -> CovetConfig:
+    """covet.yaml, its ``pythonpath`` on ``sys.path`` (checked: each entry a directory)."""
     from covet import migrations  # NOTE: here, so only `covet db` loads alembic
     from covet.config import load_config
 
     config = load_config(args.config)
+    migrations.use_pythonpath(config, args.config)
+    return config
+
+
+def _run_async(
+    args: argparse.Namespace, action: Callable[[CovetConfig], Coroutine[Any, Any, int]]
+) -> int:
+    """Run ``action`` on the loaded config; an unreachable database is reported against its
+    key in covet.yaml."""
+    import asyncio  # NOTE: here, so building the parser (every `covet` command) stays light
+
+    config = _load(args)
+    try:
+        return asyncio.run(action(config))
+    except ProviderError as exc:
+        raise UsageError(
+            f"{Path(args.config).resolve()}: providers.database.{args.database}: {exc}; check "
+            "its url and that the server is running"
+        ) from exc
+
+
+def _init(args: argparse.Namespace) -> int:
+    from covet import migrations
+
+    config = _load(args)
+    if args.database not in config.providers.database:
+        known = ", ".join(config.providers.database) or "none"
+        raise UsageError(
+            f"{Path(args.config).resolve()}: providers.database declares no {args.database!r} "
+            f"(declared: {known}); add it or pass --database"
+        )
+    migrations.init(args.migrations, args.models)
+    print(f"wrote {args.migrations}: env.py (models {args.models}), script.py.mako, versions/")
+    return 0
+
+
+async def _write_revision(args: argparse.Namespace, config: CovetConfig) -> int:
+    from covet import migrations
+
+    if not args.autogenerate:
+        path = await migrations.revision(None, args.migrations, args.message)
+    else:
+        async with migrations.open_engine(config, args.database) as engine:
+            at, heads = await migrations.current(engine, args.migrations), migrations.heads(
+                args.migrations
+            )
+            if set(at) != set(heads):
+                raise UsageError(
+                    f"database {args.database!r} is at {_describe(at, heads)}, not at the newest "
+                    f"revision ({', '.join(heads)}): run `covet db upgrade` first, so "
+                    "--autogenerate compares the models with the schema the migrations make"
+                )
+            path = await migrations.revision(engine, args.migrations, args.message)
+    if path is None:
+        print(f"database {args.database!r} matches the models: no revision written")
+        return 0
+    print(f"wrote revision {path.name.partition('_')[0]} ({args.message}): {path}")
+    return 0
+
+
+async def _migrate(args: argparse.Namespace, config: CovetConfig, direction: str) -> int:
+    from covet import migrations
+
     async with migrations.open_engine(config, args.database) as engine:
         before = await migrations.current(engine, args.migrations)
         step = migrations.upgrade if direction == "upgrade" else migrations.downgrade
@@ -118,22 +200,18 @@ async def _migrate(args: argparse.Namespace, direction: str) -> int:
     return 0
 
 
-async def _print_current(args: argparse.Namespace) -> int:
-    from covet import migrations  # NOTE: here, so only `covet db` loads alembic
-    from covet.config import load_config
+async def _print_current(args: argparse.Namespace, config: CovetConfig) -> int:
+    from covet import migrations
 
-    config = load_config(args.config)
     async with migrations.open_engine(config, args.database) as engine:
         revisions = await migrations.current(engine, args.migrations)
     print(_describe(revisions, migrations.heads(args.migrations)))
     return 0
 
 
-async def _run_seeder(args: argparse.Namespace) -> int:
-    from covet import migrations  # NOTE: here, so only `covet db` loads alembic
-    from covet.config import load_config
+async def _run_seeder(args: argparse.Namespace, config: CovetConfig) -> int:
+    from covet import migrations
 
-    config = load_config(args.config)
     seeder = migrations.load_seeder(args.seeder, config)
     options: dict[str, Any] = {
         name: getattr(args, name) for name in ("users", "posts_per_user")
