@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import importlib
 import inspect
+import traceback
 import types
 import typing
 import uuid
@@ -22,7 +23,15 @@ from typing import Any
 from covet._naming import python_name
 from covet.errors import BindingError
 
-__all__ = ["AUTH_NAMES", "Binding", "bind_handler", "bind_operation", "import_object", "resolve_handler"]
+__all__ = [
+    "AUTH_NAMES",
+    "Binding",
+    "bind_handler",
+    "bind_operation",
+    "import_object",
+    "import_project_module",
+    "resolve_handler",
+]
 
 Converter = Callable[[Any], Any]
 
@@ -60,7 +69,7 @@ def import_object(ref: str) -> Any:
     module_name, sep, attr = ref.partition(":")
     if not sep:
         module_name, _, attr = ref.rpartition(".")
-    obj: Any = importlib.import_module(module_name)
+    obj: Any = import_project_module(module_name)
     for part in attr.split("."):
         obj = getattr(obj, part)
     return obj
@@ -111,9 +120,32 @@ def resolve_handler(
     )
 
 
+def import_project_module(name: str) -> types.ModuleType:
+    """``importlib.import_module``, with any failure of the module's own code as an ImportError.
+
+    A project module (handlers, models, a renderer) that raises while it is imported, or has a
+    syntax error, would otherwise reach the ``covet`` command as a traceback: it becomes an
+    ``ImportError`` naming the file and line, which every caller reports as a CovetError.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise
+    except Exception as exc:  # the module's own code failed: say where
+        raise ImportError(f"{_where(exc)}: {type(exc).__name__}: {exc}", name=name) from exc
+
+
+def _where(exc: Exception) -> str:
+    """``file:line`` of a SyntaxError, else of the deepest frame of the traceback."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno or 0}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "<unknown>"
+
+
 def _import_module(module: str, operation: Any) -> types.ModuleType:
     try:
-        return importlib.import_module(module)
+        return import_project_module(module)
     except ImportError as exc:
         raise BindingError(
             f"cannot import handler module {module!r} for {operation.label!r}: {exc}",

@@ -8,6 +8,7 @@ alembic) inside its handler, so ``covet run`` loads only what serving needs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -43,5 +44,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except CovetError as exc:
-        print(f"covet: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
+    except OSError as exc:  # a file the command reads or writes: name it, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug of covet's own: still one line, the traceback on request
+        if os.environ.get("COVET_TRACEBACK"):
+            raise
+        return _fail(
+            f"unexpected {type(exc).__name__}: {exc} (a bug in covet: please report it; "
+            "COVET_TRACEBACK=1 shows the traceback)"
+        )
+
+
+def _fail(message: str) -> int:
+    print(f"covet: error: {message}", file=sys.stderr)
+    return 1
