@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
 
 from covet.config import DatabaseConfig
 from tests.providers.backends import opened
@@ -69,3 +71,51 @@ async def test_outside_requests_example_writes_through_the_manager(
     ):
         titles = (await connection.execute(text("SELECT title FROM posts"))).scalars()
         assert list(titles) == ["Hello"]
+
+
+async def test_the_page_example_returns_a_list_and_its_total(tmp_path: Path) -> None:
+    namespace: dict[str, Any] = {}
+    run(python_block("class PostRepository"), namespace)
+    run(python_block("async def list_articles"), namespace)
+    config = DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'docs.db'}")
+    async with opened(config, namespace["Base"]) as provider:
+        scope = provider.begin("db")
+        session = await scope.enter()
+        for index in range(5):
+            title = f"{'asgi' if index % 2 else 'orm'} post {index}"
+            await namespace["create_post"]({"slug": f"p{index}", "title": title, "author_id": 1},
+                                           session)
+        first = await namespace["list_articles"](session, limit=2)
+        last = await namespace["list_articles"](session, offset=4, limit=2)
+        tagged = await namespace["list_articles"](session, tag="asgi")
+        await scope.exit(ok=True)
+    assert [a["id"] for a in first["articles"]] == [5, 4] and first["articlesCount"] == 5
+    assert [a["id"] for a in last["articles"]] == [1] and last["articlesCount"] == 5
+    assert [a["id"] for a in tagged["articles"]] == [4, 2] and tagged["articlesCount"] == 2
+
+
+async def test_the_utc_example_reads_back_aware_utc_and_refuses_naive_times(
+    tmp_path: Path,
+) -> None:
+    namespace: dict[str, Any] = {}
+    run(python_block("class Event"), namespace)
+    event = namespace["Event"]
+    config = DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'docs.db'}")
+    paris = dt.timezone(dt.timedelta(hours=1))
+    async with opened(config, namespace["Base"]) as provider:
+        scope = provider.begin("db")
+        session = await scope.enter()
+        noon_in_paris = dt.datetime(2026, 12, 3, 13, tzinfo=paris)
+        session.add_all([event(id=1), event(id=2, happened_at=noon_in_paris)])
+        await session.flush()
+        session.expunge_all()
+        rows = {row.id: row.happened_at for row in await session.scalars(select(event))}
+        await scope.exit(ok=True)
+        assert rows[2] == dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC) and rows[2].tzinfo is dt.UTC
+        assert rows[1].tzinfo is dt.UTC
+        scope = provider.begin("db")
+        session = await scope.enter()
+        session.add(event(id=3, happened_at=dt.datetime(2026, 12, 3, 12)))
+        with pytest.raises(StatementError, match="has no time zone"):
+            await session.flush()
+        await scope.exit(ok=False)
