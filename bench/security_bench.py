@@ -376,7 +376,11 @@ def probe_run(args: argparse.Namespace, server: harness.Server, scripts: Path, l
               round_no: int) -> dict[str, Any]:
     """The /ping latency probe, alone or under a login load on ``load`` (a path)."""
     probe_args = with_connections(args, args.probe_connections)
-    login_args = with_connections(args, args.login_connections)
+    # NOTE: logins queue behind each other (bcrypt takes the CPU the probe leaves), so a login's
+    # latency is about connections / logins per second: its own, longer timeout keeps a slow
+    # but answered login from counting as a socket error.
+    login_args = argparse.Namespace(**{**vars(args), "connections": args.login_connections,
+                                       "timeout": max(args.timeout, args.login_timeout)})
     probe = lua(scripts, "ping")
     idle = harness.wait_quiet(args) if args.quiet_wait > 0 else None
     login: Stats | None = None
@@ -676,7 +680,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="interleaved rounds; the fastest run of each endpoint is reported")
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated: "
                         + ",".join(PARTS))
-    parser.add_argument("--login-connections", type=int, default=8, help="wrk -c of the logins")
+    parser.add_argument("--login-connections", type=int, default=2, help="wrk -c of the logins")
+    parser.add_argument("--login-timeout", type=float, default=30,
+                        help="wrk --timeout of the logins (they queue for the CPU)")
     parser.add_argument("--probe-connections", type=int, default=4,
                         help="wrk -c of the GET /ping latency probe")
     parser.add_argument("--login-lead", type=float, default=2,
