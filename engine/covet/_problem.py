@@ -60,14 +60,14 @@ class ProblemRenderer:
     def __init__(self, max_details: int = DEFAULT_MAX_DETAILS) -> None:
         self.max_details = max_details
 
-    def render(self, exc: HTTPError, trace_id: str) -> Response:
-        """The problem+json response for ``exc``; never raises."""
+    def render(self, exc: HTTPError, trace_id: str, route: Any = None) -> Response:
+        """The problem+json response for ``exc``; never raises.
+
+        ``route`` is the endpoint the request was routed to, when there is one (the
+        ``errors:`` renderer of covet.error_bodies uses it; the problem body does not).
+        """
         try:
-            details = self.details(exc.details)
-            body = problem_body(
-                exc.status, _clip(str(exc.title)), _clip(str(exc.detail), _MESSAGE_LIMIT),
-                details, trace_id,
-            )
+            body = problem_body(exc.status, *self.parts(exc), trace_id)
             response = Response(body, exc.status, exc.headers)
         except Exception as failure:  # the error path must answer, whatever happened
             logger.error(
@@ -76,6 +76,11 @@ class ProblemRenderer:
             return fallback_response(trace_id)
         response.raw_headers.append(_PROBLEM)
         return response
+
+    def parts(self, exc: HTTPError) -> tuple[str, str, list[dict[str, Any]]]:
+        """``(title, detail, details)`` of ``exc``, clipped and JSON-safe (may raise)."""
+        title = _clip(str(exc.title))
+        return title, _clip(str(exc.detail), _MESSAGE_LIMIT), self.details(exc.details)
 
     def details(self, details: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """At most ``max_details`` JSON-safe details, then a summary of the rest."""
