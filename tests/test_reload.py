@@ -243,3 +243,63 @@ async def test_edits_to_settings_read_at_startup_are_named_in_a_warning(
         assert (await reloader.reload({str(project)})).ok
     warned = " ".join(record.getMessage() for record in caplog.records)
     assert "'security_headers' changed" in warned and "'trusted_hosts' changed" in warned
+
+
+SETTINGS_MODEL = """
+from pydantic import BaseModel
+
+
+class Settings(BaseModel):
+    greeting: str
+"""
+
+
+def with_settings(project: Path, values: str, *, model: str | None = None) -> None:
+    module = next(project.parent.glob("reload_handlers_*.py"))
+    if "async def stable(settings)" not in module.read_text():
+        module.write_text(module.read_text() + "\n\nasync def stable(settings) -> dict:\n"
+                          "    return {'greeting': getattr(settings, 'greeting', None)"
+                          " or settings['greeting']}\n")
+    text = project.read_text().split("settings:")[0]
+    section = f"settings:\n  values: {values}\n" + (f"  model: '{model}'\n" if model else "")
+    project.write_text(text + section)
+
+
+async def test_settings_edits_apply_on_reload_and_a_bad_one_keeps_the_old(project: Path) -> None:
+    with_settings(project, "{greeting: hello}")
+    app = CovetApp.from_config(project)
+    reloader = Reloader(app, str(project))
+    async with AsyncTestClient(app) as client:
+        assert (await client.get("/stable")).json() == {"greeting": "hello"}
+        with_settings(project, "{greeting: bonjour}")
+        assert (await reloader.reload({str(project)})).ok
+        assert (await client.get("/stable")).json() == {"greeting": "bonjour"}
+        module = next(project.parent.glob("reload_handlers_*.py")).stem
+        with_settings(project, "{}", model=f"{module}_settings:Settings")
+        (project.parent / f"{module}_settings.py").write_text(SETTINGS_MODEL)
+        try:
+            result = await reloader.reload({str(project)})
+            assert not result.ok and "/settings/values/greeting" in result.summary
+            assert (await client.get("/stable")).json() == {"greeting": "bonjour"}
+        finally:
+            sys.modules.pop(f"{module}_settings", None)
+
+
+async def test_the_settings_model_module_is_watched_and_reimported(project: Path) -> None:
+    module = next(project.parent.glob("reload_handlers_*.py")).stem
+    model_file = project.parent / f"{module}_settings.py"
+    model_file.write_text(SETTINGS_MODEL)
+    with_settings(project, "{greeting: hi}", model=f"{module}_settings:Settings")
+    try:
+        app = CovetApp.from_config(project)
+        reloader = Reloader(app, str(project))
+        assert str(model_file) in reloader.watched_files()
+        async with AsyncTestClient(app) as client:
+            assert (await client.get("/stable")).json() == {"greeting": "hi"}
+            model_file.write_text(SETTINGS_MODEL.replace("greeting: str", "greeting: str\n"
+                                  "    def model_post_init(self, _: object) -> None:\n"
+                                  "        object.__setattr__(self, 'greeting', self.greeting.upper())"))
+            assert (await reloader.reload({str(model_file)})).ok
+            assert (await client.get("/stable")).json() == {"greeting": "HI"}
+    finally:
+        sys.modules.pop(f"{module}_settings", None)

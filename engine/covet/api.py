@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from covet.app_settings import with_settings
 from covet.binding import bind_handler, bind_operation, resolve_handler
 from covet.checks import build_checks
 from covet.config import ApiConfig, CovetConfig
@@ -155,6 +156,7 @@ class _Builder:
     def build(self, code_routes: Sequence[CodeRoute]) -> Api:
         started = time.perf_counter()
         extend_sys_path(self.config)
+        self.providers = with_settings(self.config.settings, self.providers)
         operations: list[Operation] = []
         specs: list[SpecDocument] = []
         for api_config in self.config.apis:

@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from covet._settings import Settings
+from covet.app_settings import SettingsConfig
 from covet.errors import ConfigError
 from covet.limits.policy import parse_policy
 from covet.limits.settings import RateLimitSettings
@@ -345,6 +346,8 @@ class CovetConfig(_Frozen):
     spec_validation: Literal["inline", "isolated", "off"] = "inline"
     spec_cache: SpecCacheSettings = SpecCacheSettings()
     """Reuse the parsed, validated specs of an unchanged project (covet.spec.cache)."""
+    settings: SettingsConfig | None = None
+    """The application's own settings, injected into handlers as ``settings`` (covet.app_settings)."""
     pythonpath: list[Path] = Field(default_factory=list)
     root: Path = Path(".")
 

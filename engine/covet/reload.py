@@ -4,11 +4,13 @@
     app.on_startup.append(reloader.start)
     app.on_shutdown.append(reloader.stop)
 
-On a change to a spec file (any ``$ref``'d file too), covet.yaml or a handler module, a new
-snapshot is compiled in a worker thread while the old one keeps serving. Success swaps one
-reference (requests in flight finish on the old snapshot) and logs a one-line route diff with
-the reload time; failure logs the located error and changes nothing. Providers opened at startup
-are never reopened.
+On a change to a spec file (any ``$ref``'d file too), covet.yaml, a handler module or the
+``settings.model``'s module, a new snapshot is compiled in a worker thread while the old one
+keeps serving. Success swaps one reference (requests in flight finish on the old snapshot) and
+logs a one-line route diff with the reload time; failure logs the located error and changes
+nothing. Providers opened at startup are never reopened; covet.yaml's ``settings:`` are
+validated and injected afresh by every snapshot (covet.app_settings), so an edit to them applies
+without a restart.
 
 NOTE: what blocks the swap is everything CovetPy itself checks (YAML, ``$ref``s, schemas,
 parameters, handler bindings, route conflicts). The full openapi-spec-validator pass costs
@@ -108,12 +110,14 @@ class Reloader:
             await asyncio.gather(*self._checks)
 
     def watched_files(self) -> set[str]:
-        """The spec files, covet.yaml and the handler modules' source files."""
+        """The spec files, covet.yaml, the handler modules' and the settings model's sources."""
         api = self.app.api
         files = {os.path.abspath(f) for f in api.files}
         if self.config_path:
             files.add(self.config_path)
-        for name in api.handler_modules:
+        settings = self.app.config.settings
+        model = [settings.model.partition(":")[0]] if settings and settings.model else []
+        for name in [*api.handler_modules, *model]:
             module_file = getattr(sys.modules.get(name), "__file__", None)
             if module_file:
                 files.add(os.path.abspath(module_file))

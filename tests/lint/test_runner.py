@@ -201,3 +201,33 @@ auth:
     assert ("/paths/~1scoped/get/security/0/oauth", "oauth") in named
     assert not {name for _, name in named} & {"bearerAuth", "basicAuth"}
     assert all(f.severity == "error" and f.line is not None for f in findings)
+
+
+def _settings_config(tmp_path: Path, settings: str) -> Path:
+    apps = ROOT / "tests" / "fixtures" / "apps" / "settings"
+    return _config(tmp_path, (
+        f"apis:\n  - spec: {apps / 'openapi.yaml'}\n    handlers: tests.fixtures.apps.settings.handlers\n"
+        + settings
+    ))
+
+
+def test_a_handler_may_take_settings_when_the_config_has_them(tmp_path: Path) -> None:
+    model = "tests.fixtures.apps.settings.models:AppConfig"
+    assert validate_config(_settings_config(
+        tmp_path, f"settings:\n  model: '{model}'\n  values: {{api_key: k}}\n"
+    )) == []
+    (finding,) = validate_config(_settings_config(tmp_path, ""))
+    assert finding.rule == "handler-param-unknown" and "'settings'" in finding.message
+
+
+def test_settings_that_do_not_validate_are_config_invalid_at_their_key(tmp_path: Path) -> None:
+    model = "tests.fixtures.apps.settings.models:AppConfig"
+    wrong = _settings_config(
+        tmp_path, f"settings:\n  model: '{model}'\n  values:\n    api_key: k\n    page_size: lots\n"
+    )
+    (finding,) = validate_config(wrong)
+    assert (finding.rule, finding.pointer, finding.line) == ("config-invalid", "/settings/values/page_size", 9)
+    assert finding.file == str(wrong) and "lots" not in finding.message
+    missing = _settings_config(tmp_path, f"settings:\n  model: '{model}'\n  values: {{}}\n")
+    (finding,) = validate_config(missing)
+    assert (finding.pointer, finding.line) == ("/settings/values/api_key", 7)

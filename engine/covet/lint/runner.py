@@ -108,6 +108,7 @@ def validate_config(
             settings.directory, enabled=settings.enabled, context=settings.source_digest.encode()
         )
     run.operations, run.config_file = config.operations, config_file
+    _check_settings(config, run.out, config_file)
     overrides = {key: op.handler for key, op in config.operations.items()}
     for index, api in enumerate(config.apis):
         if api.handlers:
@@ -275,6 +276,19 @@ class _Run:
             )
 
 
+def _check_settings(config: CovetConfig, out: Collector, config_file: str) -> None:
+    """``settings:`` validates as the app will validate it at startup (covet.app_settings)."""
+    if config.settings is None:
+        return
+    from covet.app_settings import build_settings
+
+    try:
+        build_settings(config.settings)
+    except ConfigError as exc:
+        line = _line_of_key(config_file, exc.pointer or "")  # a missing key: its parent's line
+        out.add("config-invalid", exc.message, file=config_file, pointer=exc.pointer, line=line)
+
+
 def _config_finding(exc: ConfigError, path: str) -> Finding:
     file = exc.file if exc.file and exc.file != "<config>" else path
     line = exc.line if exc.line is not None else _line_in(file, exc.pointer)
@@ -301,9 +315,12 @@ def _line_of_key(file: str, pointer: str) -> int | None:
 
 
 def _provider_names(config: CovetConfig) -> set[str]:
-    """What covet.yaml injects: databases (``default`` as ``db``), and with ``tokens:`` or
-    ``auth:`` the ``tokens`` and ``passwords`` providers, as the app does."""
+    """What covet.yaml injects: databases (``default`` as ``db``), ``settings`` with a
+    ``settings:`` section, and with ``tokens:`` or ``auth:`` the ``tokens`` and ``passwords``
+    providers, as the app does."""
     names = {"db" if name == "default" else name for name in config.providers.database}
+    if config.settings is not None:
+        names.add("settings")
     if config.tokens.configured:
         names.add("tokens")
     if config.tokens.configured or config.auth:
