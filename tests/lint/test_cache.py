@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import covet.spec._validation
+import covet.spec._verdict
 from covet.cli import main
 from covet.lint import validate_specs
 from covet.spec import SpecDocument
@@ -29,13 +29,13 @@ paths:
 @pytest.fixture
 def validations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     seen: list[str] = []
-    original = covet.spec._validation.validate_document
+    original = covet.spec._verdict.validate_document
 
     def counting(doc: SpecDocument) -> None:
         seen.append(doc.path)
         original(doc)
 
-    monkeypatch.setattr(covet.spec._validation, "validate_document", counting)
+    monkeypatch.setattr(covet.spec._verdict, "validate_document", counting)
     yield seen
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import covet.spec._validation
+import covet.spec._verdict
 from covet import CovetApp, load_config
 from covet.errors import SpecError
 from covet.spec import load_spec
@@ -58,13 +58,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def validations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every run of openapi-spec-validator (inline), by root path."""
     seen: list[str] = []
-    original = covet.spec._validation.validate_document
+    original = covet.spec._verdict.validate_document
 
     def counting(doc: covet.spec.SpecDocument) -> None:
         seen.append(doc.path)
         original(doc)
 
-    monkeypatch.setattr(covet.spec._validation, "validate_document", counting)
+    monkeypatch.setattr(covet.spec._verdict, "validate_document", counting)
     yield seen
 
 

@@ -86,7 +86,7 @@ def _readable(path: str, out: Collector) -> bool:
 
 
 def _validate(doc: SpecDocument, out: Collector) -> bool:
-    from covet.spec._validation import validate_document  # NOTE: heavy import, on demand
+    from covet.spec._verdict import validate_document  # NOTE: the library only if needed
 
     try:
         validate_document(doc)

@@ -231,7 +231,7 @@ def load_spec(
         return cached.doc
     doc = cached.doc if cached is not None else _load_unvalidated(root_path)
     if validate:
-        from covet.spec._validation import validate_document  # NOTE: heavy import, on demand
+        from covet.spec._verdict import validate_document  # NOTE: the library only if needed
 
         validate_document(doc)
     if cache is not None:
