@@ -44,6 +44,7 @@ from covet.spec import SpecDocument, load_spec
 from covet.spec._isolated import validate_isolated
 from covet.spec.cache import SpecCache, spec_cache_from_env
 from covet.spec.compiler import Operation, compile_operations
+from covet.strict_query import strict_query_step
 
 logger = logging.getLogger("covet.api")
 
@@ -52,6 +53,7 @@ __all__ = ["STEP_FACTORIES", "Api", "CodeRoute", "RouteInfo", "build_api"]
 STEP_FACTORIES: tuple[tuple[str, StepFactory], ...] = (
     ("security", security_step),
     ("rate_limit", rate_limit_step),
+    ("strict_query", strict_query_step),
 )
 """(kind, factory) for every kind of per-operation step, in :data:`STEP_ORDER`."""
 

@@ -165,6 +165,8 @@ class ApiConfig(_Frozen):
     (400, 413, 415, 422, 503...), unless the operation declares them."""
     cors: CorsSettings | None = None
     """Cross-origin requests to this api's prefix (docs/security.md); none allowed when unset."""
+    strict_query: bool = False
+    """A query parameter an operation does not declare is a 400 (covet.strict_query)."""
 
     @field_validator("docs", mode="before")
     @classmethod
@@ -263,6 +265,8 @@ class OperationConfig(_Frozen):
     validate_response: bool | None = None
     rate_limit: str | list[str] | None = None
     """This operation's rate-limit policy (``5/minute``, ``10/second, 1000/hour``)."""
+    strict_query: bool | None = None
+    """Overrides the api's ``strict_query`` and the spec's ``x-covet-strict-query``."""
 
     @field_validator("max_body_size", mode="before")
     @classmethod

@@ -1,10 +1,11 @@
 """The per-operation step pipeline (DESIGN.md §12).
 
 The compiler gives each operation a tuple of steps, built once at startup, in a fixed order:
-authenticate/authorize, rate limit, cache lookup; then the endpoint decodes, validates, calls the
-handler and responds. A step is ``async (request, ctx) -> Response | None``: a response stops the
-chain and is sent as is; an :class:`~covet.errors.HTTPError` is rendered as usual. An operation
-with no steps is served by the plain :class:`~covet.endpoint.Endpoint` and pays nothing for them.
+authenticate/authorize, rate limit, strict query, cache lookup; then the endpoint decodes,
+validates, calls the handler and responds. A step is ``async (request, ctx) -> Response | None``:
+a response stops the chain and is sent as is; an :class:`~covet.errors.HTTPError` is rendered as
+usual. An operation with no steps is served by the plain :class:`~covet.endpoint.Endpoint` and
+pays nothing for them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STEP_ORDER", "Context", "Step", "StepFactory", "StepSetup"]
 
-STEP_ORDER = ("security", "rate_limit", "cache")
+STEP_ORDER = ("security", "rate_limit", "strict_query", "cache")
 """The order steps run in; a step factory names its place (``Step.kind``)."""
 
 

@@ -27,6 +27,7 @@ from covet.validation._checks import Check, build_check
 from covet.validation._coerce import SchemaReader
 from covet.validation._form import build_form_decoder
 from covet.validation._param import ParameterSpec, check_python_names, ignored, prepare
+from covet.validation._query_keys import QueryKeys, query_keys
 from covet.validation._steps import Step, make_step
 from covet.validation.schema import SchemaCompiler
 
@@ -49,6 +50,7 @@ class ParametersValidator:
 
     Attributes:
         specs: ``(python_name, location, name, required, json_type)`` per parameter.
+        query_keys: the query keys the parameters read (for ``strict_query``).
 
     Example:
         >>> values, errors = validator.decode({"id": "5"}, {"limit": ["10"]}, {}, {})
@@ -56,14 +58,19 @@ class ParametersValidator:
         {'id': 5, 'limit': 10}
     """
 
-    __slots__ = ("_check", "_steps", "specs")
+    __slots__ = ("_check", "_steps", "query_keys", "specs")
 
     def __init__(
-        self, specs: tuple[ParameterInfo, ...], steps: tuple[Step, ...], check: Check | None
+        self,
+        specs: tuple[ParameterInfo, ...],
+        steps: tuple[Step, ...],
+        check: Check | None,
+        query_keys: QueryKeys | None = None,
     ) -> None:
         self.specs = specs
         self._steps = steps
         self._check = check
+        self.query_keys = query_keys or QueryKeys()
 
     def decode(
         self,
@@ -113,4 +120,4 @@ def build_parameters(
     plan = build_check(prepared, compiler)
     steps = tuple(make_step(p, claimed, plan) for p in prepared)
     specs = tuple((p.python_name, p.location, p.name, p.required, p.json_type) for p in prepared)
-    return ParametersValidator(specs, steps, plan.combined)
+    return ParametersValidator(specs, steps, plan.combined, query_keys(prepared))
