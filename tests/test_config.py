@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from covet.app import CovetApp
 from covet.config import config_from_mapping, load_config, parse_size
 from covet.errors import ConfigError
+from covet.testing import TestClient
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -151,3 +154,31 @@ def test_an_operations_rate_limit_is_checked_when_covet_yaml_loads(tmp_path: Pat
         base_dir=tmp_path,
     )
     assert config.operations["login"].rate_limit == "5/minute"
+
+
+def test_root_is_relative_to_the_config_and_handlers_import_from_it(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "rootpkg_for_config_test").mkdir(parents=True)
+    (project / "rootpkg_for_config_test" / "__init__.py").write_text("")
+    (project / "rootpkg_for_config_test" / "handlers.py").write_text(
+        "async def hello() -> dict:\n    return {'from': 'root'}\n"
+    )
+    specs = project / "specs"
+    specs.mkdir()
+    (specs / "api.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n"
+        "  /hello:\n    get: {operationId: hello, responses: {'200': {description: ok}}}\n"
+    )
+    (specs / "covet.yaml").write_text(
+        "apis: [{spec: api.yaml, handlers: rootpkg_for_config_test.handlers}]\nroot: ..\n"
+        "server: {access_log: false}\n"
+    )
+    config = load_config(specs / "covet.yaml", environ={})
+    assert config.root == project.resolve()
+    try:
+        assert TestClient(CovetApp(config)).get("/hello").json() == {"from": "root"}
+    finally:
+        sys.modules.pop("rootpkg_for_config_test.handlers", None)
+        sys.modules.pop("rootpkg_for_config_test", None)
+        if str(project.resolve()) in sys.path:
+            sys.path.remove(str(project.resolve()))
