@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from covet.spec import load_spec
+from covet.spec import _lines, load_spec
 from covet.spec._lines import JsonLines, YamlLines
+from covet.spec.loader import load_unvalidated
 
 LINES = Path(__file__).parents[1] / "fixtures" / "specs" / "lines"
 GET = "/paths/~1pets~1{id}/get"
@@ -72,3 +73,35 @@ def test_json_lines_handle_escapes_and_tabs() -> None:
 
 def test_yaml_lines_of_an_empty_document_are_none() -> None:
     assert YamlLines(b"").line_of(["a"]) is None
+
+
+def all_pointers(node: object, pointer: str = "") -> list[str]:
+    found = [pointer]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            escaped = str(key).replace("~", "~0").replace("/", "~1")
+            found += all_pointers(value, f"{pointer}/{escaped}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += all_pointers(value, f"{pointer}/{index}")
+    return found
+
+
+@pytest.mark.parametrize("name", ["lines.yaml", "lines.json"])
+def test_lines_kept_from_the_one_parse_are_those_of_a_second_parse(name: str) -> None:
+    path = str(LINES / name)
+    kept = load_unvalidated(path, keep_lines=True)
+    again = load_spec(path, validate=False)
+    pointers = all_pointers(again.root)
+    assert len(pointers) > 10
+    assert [kept.line_of(path, p) for p in pointers] == [again.line_of(path, p) for p in pointers]
+
+
+def test_keeping_lines_parses_each_yaml_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = load_unvalidated(str(LINES / "lines.yaml"), keep_lines=True)
+
+    def no_second_parse(data: bytes) -> None:
+        raise AssertionError("composed again for a line number")
+
+    monkeypatch.setattr(_lines, "compose_yaml", no_second_parse)
+    assert kept.line_of(kept.path, GET) == 7

@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 
 from covet.errors import RefResolutionError, SpecError, UnsupportedSpecError
 from covet.lint.collector import Collector, rule_for_error
-from covet.spec import SpecDocument, load_document, load_spec
+from covet.spec import SpecDocument, load_document
 from covet.spec._files import parse_file, read_file
 from covet.spec._pointer import has_scheme, split_ref
 from covet.spec._refs import CyclicDataError, iter_refs
 from covet.spec._versions import check_served_features, detect_version
 from covet.spec.cache import SpecCache
+from covet.spec.loader import load_unvalidated
 
 __all__ = ["LoadedSpec", "load_for_lint"]
 
@@ -51,7 +52,7 @@ def load_for_lint(path: str, out: Collector, cache: SpecCache | None = None) -> 
     if cached is not None and cached.validated:
         return LoadedSpec(cached.doc, trusted=True)
     try:
-        doc = cached.doc if cached is not None else load_spec(path, validate=False)
+        doc = cached.doc if cached is not None else load_unvalidated(path, keep_lines=True)
     except SpecError as exc:
         if not _in_referenced_part(exc, path):
             out.add_error(exc, None if isinstance(exc, UnsupportedSpecError) else "spec-invalid")

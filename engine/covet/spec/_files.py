@@ -14,9 +14,9 @@ import yaml
 
 from covet.errors import SpecError
 from covet.spec._lines import JsonLines, YamlLines, lines_for
-from covet.spec._yaml import parse_yaml
+from covet.spec._yaml import parse_yaml, parse_yaml_with_nodes
 
-__all__ = ["line_finder", "parse_file", "read_file"]
+__all__ = ["line_finder", "parse_file", "parse_file_with_lines", "read_file"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -40,6 +40,16 @@ def parse_file(path: str, data: bytes, *, referenced_from: str | None = None) ->
     return _parse_yaml(path, data, referenced_from)
 
 
+def parse_file_with_lines(
+    path: str, data: bytes, *, referenced_from: str | None = None
+) -> tuple[Any, YamlLines | JsonLines | None]:
+    """``parse_file``, and the file's line finder when one parse gives both (YAML), else None."""
+    if path.lower().endswith(".json"):
+        return _parse_json(path, data, referenced_from), None
+    parsed: tuple[Any, YamlLines | None] = _parse_yaml(path, data, referenced_from, with_nodes=True)
+    return parsed
+
+
 def _parse_json(path: str, data: bytes, referenced_from: str | None) -> Any:
     try:
         return orjson.loads(data[3:] if data.startswith(_BOM) else data)
@@ -52,8 +62,13 @@ def _parse_json(path: str, data: bytes, referenced_from: str | None) -> Any:
         ) from None
 
 
-def _parse_yaml(path: str, data: bytes, referenced_from: str | None) -> Any:
+def _parse_yaml(
+    path: str, data: bytes, referenced_from: str | None, *, with_nodes: bool = False
+) -> Any:
     try:
+        if with_nodes:
+            value, nodes = parse_yaml_with_nodes(data)
+            return value, None if nodes is None else YamlLines(None, nodes)
         return parse_yaml(data)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

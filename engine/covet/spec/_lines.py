@@ -23,8 +23,9 @@ _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 class YamlLines:
     """Pointer -> line over one composed YAML document."""
 
-    def __init__(self, data: bytes) -> None:
-        self.root = compose_yaml(data)
+    def __init__(self, data: bytes | None, root: Node | None = None) -> None:
+        """Over ``data``, composed here; or over the ``root`` of an already composed tree."""
+        self.root = compose_yaml(data) if data is not None else root
 
     def line_of(self, tokens: list[str]) -> int | None:
         node = self.root

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from covet.errors import RefResolutionError, SpecError, UnsupportedSpecError
-from covet.spec._files import line_finder, parse_file, read_file
+from covet.spec._files import line_finder, parse_file, parse_file_with_lines, read_file
 from covet.spec._lines import JsonLines, YamlLines
 from covet.spec._pointer import (
     MISSING,
@@ -229,7 +229,7 @@ def load_spec(
     cached = None if cache is None else cache.load(root_path)
     if cached is not None and (cached.validated or not validate):
         return cached.doc
-    doc = cached.doc if cached is not None else _load_unvalidated(root_path)
+    doc = cached.doc if cached is not None else load_unvalidated(root_path)
     if validate:
         from covet.spec._verdict import validate_document  # NOTE: the library only if needed
 
@@ -239,18 +239,34 @@ def load_spec(
     return doc
 
 
-def _load_unvalidated(root_path: str) -> SpecDocument:
+def load_unvalidated(root_path: str, *, keep_lines: bool = False) -> SpecDocument:
+    """``load_spec(root_path, validate=False)`` without a cache.
+
+    With ``keep_lines``, each YAML file's node tree is kept from its one parse for
+    ``SpecDocument.line_of`` (PERF: ``covet validate``'s findings need lines; a server's errors
+    are rare enough to parse again, and the trees would double its memory).
+    """
     data = read_file(root_path)
-    root = parse_file(root_path, data)
+    root, lines = _parse(root_path, data, keep_lines)
     version, dialect = detect_version(root, root_path)
     files: dict[str, Any] = {root_path: root}
     digests = {root_path: digest_of(data)}
     doc = SpecDocument(
         root_path, root, version, dialect, MappingProxyType(files), MappingProxyType(digests)
     )
-    _load_referenced_files(doc, files, digests)
+    if lines is not None:
+        doc._lines[root_path] = lines
+    _load_referenced_files(doc, files, digests, keep_lines)
     check_served_features(doc)
     return doc
+
+
+def _parse(
+    path: str, data: bytes, keep_lines: bool, referenced_from: str | None = None
+) -> tuple[Any, YamlLines | JsonLines | None]:
+    if keep_lines:
+        return parse_file_with_lines(path, data, referenced_from=referenced_from)
+    return parse_file(path, data, referenced_from=referenced_from), None
 
 
 def digest_of(data: bytes) -> str:
@@ -259,7 +275,7 @@ def digest_of(data: bytes) -> str:
 
 
 def _load_referenced_files(
-    doc: SpecDocument, files: dict[str, Any], digests: dict[str, str]
+    doc: SpecDocument, files: dict[str, Any], digests: dict[str, str], keep_lines: bool
 ) -> None:
     """Read every file reachable through references, once each; then check every ref."""
     pending = [doc.path]
@@ -270,7 +286,7 @@ def _load_referenced_files(
             refs.setdefault((base, ref), at)
             target = doc._target_file(split_ref(ref)[0], ref, base, at)
             if target not in files:
-                files[target] = _read_referenced(doc, target, ref, base, at, digests)
+                files[target] = _read_referenced(doc, target, ref, base, at, digests, keep_lines)
                 pending.append(target)
     for (base, ref), at in refs.items():
         doc.deref({"$ref": ref}, base, at)  # resolves, and refuses $ref chains that loop
@@ -293,7 +309,8 @@ def _refs_of(tree: Any, file: str) -> list[tuple[str, str]]:
 
 
 def _read_referenced(
-    doc: SpecDocument, target: str, ref: str, base: str, at: str, digests: dict[str, str]
+    doc: SpecDocument, target: str, ref: str, base: str, at: str, digests: dict[str, str],
+    keep_lines: bool,
 ) -> Any:
     try:
         data = read_file(target)
@@ -302,4 +319,7 @@ def _read_referenced(
             f"$ref {ref!r}: {exc.message}", file=base, pointer=at, line=doc.line_of(base, at)
         ) from None
     digests[target] = digest_of(data)
-    return parse_file(target, data, referenced_from=f"{base}#{at}")
+    value, lines = _parse(target, data, keep_lines, f"{base}#{at}")
+    if lines is not None:
+        doc._lines[target] = lines
+    return value
