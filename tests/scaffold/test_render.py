@@ -60,7 +60,7 @@ async def get_note(note_id: uuid.UUID, verbose: bool = False) -> dict[str, Any]:
     )
 
 
-async def add_note(body: dict[str, Any]) -> None:
+async def add_note(body: dict[str, Any]) -> Any:
     """POST /notes"""
     raise NotImplementedError(
         "addNote (POST /notes) is not implemented yet: write the body of add_note()"

@@ -230,7 +230,12 @@ def _body_arg(spec: SpecDocument, typer: SchemaTyper, operation: Operation) -> S
 
 
 def _return_type(spec: SpecDocument, typer: SchemaTyper, operation: Operation) -> PyType:
-    """The annotation of what the default (2xx) response carries: None for no content."""
+    """The annotation of what the default (2xx) response carries.
+
+    A response that declares no content is ``None`` only when its status cannot carry a body
+    (204, 205, 304); a ``200`` without ``content`` says nothing of its body, and CovetPy sends
+    whatever the handler returns, so its stub returns ``Any``.
+    """
     responses = {str(k): v for k, v in (operation.spec.get("responses") or {}).items()}
     status = str(operation.default_status)
     key = status if status in responses else next((k for k in responses if k.startswith("2")), None)
@@ -240,8 +245,12 @@ def _return_type(spec: SpecDocument, typer: SchemaTyper, operation: Operation) -
     response, file, _ = spec.deref(responses[key], operation.file, pointer)
     content = response.get("content") if isinstance(response, Mapping) else None
     if not isinstance(content, Mapping) or not content:
-        return NONE
+        return NONE if key in _BODILESS else ANY
     return union(_media_type(typer, media_type, media, file) for media_type, media in content.items())
+
+
+_BODILESS = frozenset({"204", "205", "304"})
+"""Statuses whose responses have no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5)."""
 
 
 def _media_type(typer: SchemaTyper, media_type: str, media: Any, file: str) -> PyType:
