@@ -232,6 +232,10 @@ def _configured_providers(config: CovetConfig) -> list[Provider]:
         database = DatabaseProvider(config.providers.database)
         providers.append(database)
         databases = database.manager
+    if config.providers.cache:
+        from covet.providers.cache import CacheProvider
+
+        providers.append(CacheProvider(config.providers.cache))
     if config.tokens.configured or config.auth:
         # NOTE: after the database, which a token store may live in (opened first, closed last)
         from covet.providers.tokens.provider import token_providers

@@ -40,6 +40,7 @@ from covet.limits.policy import parse_policy
 from covet.limits.settings import RateLimitSettings
 from covet.middleware.cors import CorsSettings
 from covet.middleware.security_headers import SecurityHeadersSettings
+from covet.providers.cache.settings import CacheSettings
 from covet.security.passwords import PasswordSettings
 from covet.security.settings import SchemeSettings
 from covet.security.tokens import TokenSettings
@@ -305,6 +306,20 @@ class ProvidersConfig(_Frozen):
 
     database: dict[str, DatabaseConfig] = Field(default_factory=dict)
     """Named databases; ``default`` is injected as ``db``, the others under their own name."""
+    cache: dict[str, CacheSettings] = Field(default_factory=dict)
+    """Named caches (docs/caching.md); ``default`` is injected as ``cache``, the others under
+    their own name."""
+
+    @field_validator("cache", mode="before")
+    @classmethod
+    def _single_cache(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"default": {"url": value}}  # cache: redis://...
+        if isinstance(value, Mapping) and value.keys() <= CacheSettings.model_fields.keys():
+            return {"default": value} if value else {}
+        if isinstance(value, Mapping):  # named caches, each a mapping or a URL
+            return {k: {"url": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @field_validator("database", mode="before")
     @classmethod

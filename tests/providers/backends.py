@@ -94,6 +94,16 @@ def redis_url() -> str:
     return url
 
 
+def memcached_url() -> str:
+    """The test Memcached (``COVET_TEST_MEMCACHED_URL``; .ci/run installs and starts one)."""
+    url = os.environ.get("COVET_TEST_MEMCACHED_URL") or "memcached://127.0.0.1:11211"
+    parts = urlsplit(url)
+    require_server(
+        "memcached", parts.hostname or "127.0.0.1", parts.port or 11211, "COVET_TEST_MEMCACHED_URL"
+    )
+    return url
+
+
 @asynccontextmanager
 async def silent_server() -> AsyncIterator[int]:
     """A loopback port that accepts connections and never says a word (a hung server)."""
