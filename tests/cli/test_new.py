@@ -60,6 +60,17 @@ def test_the_new_projects_tests_pass_as_created(tmp_path: Path) -> None:
     assert "6 passed" in run.stdout
 
 
+@pytest.mark.parametrize("plugins", [[], ["-p", "no:asyncio"]], ids=["with-pytest-asyncio", "without"])
+def test_the_new_projects_pytest_settings_produce_no_warning(tmp_path: Path, plugins: list[str]) -> None:
+    assert main(["new", "todo-api", "--dir", str(tmp_path / "todo-api")]) == 0
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error", "-rw", *plugins],
+        cwd=tmp_path / "todo-api", env=project_env(), capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "warning" not in (run.stdout + run.stderr).lower(), run.stdout + run.stderr
+
+
 def test_covet_run_serves_the_new_project(tmp_path: Path) -> None:
     project = tmp_path / "todo"
     assert main(["new", "todo", "--dir", str(project)]) == 0
