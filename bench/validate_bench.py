@@ -123,7 +123,8 @@ def report(results: dict[str, dict[str, list[float]]], versions: dict[str, str],
         f"- CPU: {cpu_model()} ({os.cpu_count()} cores, shared with other work)",
         (f"- CovetPy {covet_version} on Python {platform.python_version()}; "
         f"Redocly CLI {versions['redocly']}, Spectral {versions['spectral']} on Node {node}"),
-        ("- `covet validate SPEC` (spec validity with openapi-spec-validator, then every lint "
+        ("- `covet validate SPEC` (spec validity: CovetPy's native verdict, openapi-spec-validator "
+         "only for a document it cannot vouch for; then every lint "
         "rule); `redocly lint SPEC` (its recommended rules); "
         "`spectral lint --ruleset spectral:oas SPEC`"),
         "",
