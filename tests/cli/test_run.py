@@ -174,3 +174,19 @@ def test_sigterm_ends_a_stuck_server_within_shutdown_timeout(path: str) -> None:
     finally:
         server.stop()
     assert 1 <= elapsed < 3, f"exited after {elapsed:.1f} s"
+
+
+def test_a_covet_yaml_problem_found_while_compiling_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from covet.cli import main
+
+    spec = ROOT / "tests" / "fixtures" / "apps" / "settings" / "openapi.yaml"
+    config = tmp_path / "covet.yaml"
+    config.write_text(
+        f"apis: [{{spec: {spec}, handlers: tests.fixtures.apps.settings.handlers}}]\n"
+        "settings: {model: 'tests.fixtures.apps.settings.models:AppConfig', values: {page_size: 1}}\n"
+    )
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"covet: error: {config}#/settings/values/api_key: "), err

@@ -108,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.reload and config.server.workers > 1:
         print("covet: error: --reload serves one worker; drop --workers", file=sys.stderr)
         return 2
-    app = CovetApp(config)
+    app = _compiled(CovetApp, config, args.config)
     api = app.api
     if args.reload:
         from covet.reload import Reloader
@@ -228,6 +228,16 @@ def with_server_overrides(config: CovetConfig, overrides: dict[str, Any]) -> Cov
         )
         raise ConfigError(f"bad server option: {problems}") from exc
     return config.model_copy(update={"server": server})
+
+
+def _compiled(factory: type[CovetApp], config: CovetConfig, path: str) -> CovetApp:
+    """The compiled app; a covet.yaml problem found only now (``settings:``, ``middleware:``)
+    names the file too, as load_config's own errors do."""
+    try:
+        return factory(config)
+    except ConfigError as exc:
+        exc.file = exc.file or os.path.abspath(path)
+        raise
 
 
 def app_factory() -> CovetApp:
