@@ -13,10 +13,11 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from covet._problem import ProblemRenderer
 from covet.app_settings import with_settings
 from covet.binding import bind_handler, bind_operation, resolve_handler
 from covet.checks import build_checks
@@ -33,6 +34,8 @@ from covet.endpoint import (
     StepSetup,
     make_endpoint,
 )
+from covet.error_bodies.conformance import ErrorBodyChecker, Mismatch, log_mismatches
+from covet.error_bodies.renderer import build_error_renderer
 from covet.errors import ProviderError
 from covet.limits.step import rate_limit_step
 from covet.providers.base import Provider
@@ -45,6 +48,7 @@ from covet.spec._isolated import validate_isolated
 from covet.spec.cache import SpecCache, spec_cache_from_env
 from covet.spec.compiler import Operation, compile_operations
 from covet.strict_query import strict_query_step
+from covet.validation import SchemaCompiler
 
 logger = logging.getLogger("covet.api")
 
@@ -93,6 +97,8 @@ class Api:
 
     close: tuple[Callable[[], Awaitable[None]], ...] = ()
     """What to release at shutdown (a rate-limit store's Redis connections)."""
+    errors: ProblemRenderer = field(default_factory=ProblemRenderer)
+    """Renders every error of this snapshot as covet.yaml's ``errors:`` says (covet.error_bodies)."""
 
     async def shut_down(self) -> None:
         """Run every :attr:`close`, each even when one before it fails."""
@@ -159,17 +165,29 @@ class _Builder:
         started = time.perf_counter()
         extend_sys_path(self.config)
         self.providers = with_settings(self.config.settings, self.providers)
+        errors = build_error_renderer(
+            self.config.errors, self.config.limits.max_error_details,
+            check_responses=self.validates_responses(),
+        )
         operations: list[Operation] = []
         specs: list[SpecDocument] = []
+        mismatches: list[Mismatch] = []
         for api_config in self.config.apis:
             spec = self.load_spec(str(api_config.spec))
             specs.append(spec)
-            for operation in compile_operations(
-                spec, prefix=api_config.prefix, validate_responses=self.validates_responses()
-            ):
+            compiler = SchemaCompiler(spec)
+            compiled = compile_operations(
+                spec, prefix=api_config.prefix, validate_responses=self.validates_responses(),
+                compiler=compiler,
+            )
+            for operation in compiled:
                 self.add_operation(operation, api_config)
                 operations.append(operation)
+            if self.config.errors.check:
+                checker = ErrorBodyChecker(spec, compiler, errors)
+                mismatches.extend(m for op in compiled for m in checker.check(op))
             self.add_docs_routes(api_config, spec)
+        log_mismatches(mismatches)
         for code_route in code_routes:
             self.add_code_route(code_route)
         self.router.freeze()
@@ -177,7 +195,7 @@ class _Builder:
         elapsed = time.perf_counter() - started
         return Api(
             self.router, tuple(self.routes), tuple(operations), tuple(specs), elapsed, files,
-            tuple(security_openers(self.shared)), tuple(self.closers()),
+            tuple(security_openers(self.shared)), tuple(self.closers()), errors,
         )
 
     def closers(self) -> list[Callable[[], Awaitable[None]]]:

@@ -124,9 +124,9 @@ class CovetApp:
         api = self.build_api()
         self._api = api
         limits = self.config.limits
-        self._dispatcher = Dispatcher(
-            api.router, ProblemRenderer(limits.max_error_details), limits.max_query_params
-        )
+        # NOTE: api.errors renders every error CovetPy raises (covet.yaml's errors:, built once
+        # with the snapshot); the edge layers get the startup one, as they get its other settings.
+        self._dispatcher = Dispatcher(api.router, api.errors, limits.max_query_params)
         self._chain = self._build_chain(self._dispatcher)
         return api
 
@@ -160,7 +160,7 @@ class CovetApp:
                 schemes = [s for op in self.api.operations for s in op.security_schemes.values()]
                 options["redact"] = REDACTED_QUERY | query_secrets(schemes)
             app = _middleware_factory(entry)(app, **options)
-        problems = ProblemRenderer(self.config.limits.max_error_details)
+        problems = self.api.errors
         if app is not inner:
             app = MiddlewareGuard(app, problems)
         return _edge_middleware(app, self.config, problems, inner)
@@ -183,9 +183,9 @@ class CovetApp:
             raise UsageError("the app has no dispatcher; compile() it first")
         if config is not None:
             self.config = config
-            self._dispatcher.problems = ProblemRenderer(config.limits.max_error_details)
             self._dispatcher.max_query_params = config.limits.max_query_params
         self._api = api
+        self._dispatcher.problems = api.errors
         self._dispatcher.router = api.router
 
     async def startup(self) -> None:
@@ -260,6 +260,10 @@ def _edge_middleware(
             for api in config.apis
         ]
         app = CorsMiddleware(app, policies, problems)
+    if config.compression is not None and config.compression.enabled:
+        from covet.middleware.compression import CompressionMiddleware
+
+        app = CompressionMiddleware(app, config.compression, problems, config.limits.max_body_size)
     headers = config.security_headers.encoded()
     if headers and app is dispatcher and isinstance(dispatcher, Dispatcher):
         dispatcher.add_headers(headers)

@@ -1,13 +1,15 @@
 """The ASGI boundary: dispatch an HTTP scope to a compiled endpoint and send what it returns.
 
-The response starts exactly once and completes. An error becomes a problem+json response only
-while nothing has been sent; after that the connection is dropped by re-raising.
+The response starts exactly once and completes. An error becomes an error response (problem+json,
+or the body covet.yaml's ``errors:`` renderer makes) only while nothing has been sent; after
+that the connection is dropped by re-raising.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from covet._problem import ProblemRenderer
@@ -42,29 +44,37 @@ _DEFAULT_PROBLEMS = ProblemRenderer()
 def problem_response(
     exc: HTTPError, scope: Scope, problems: ProblemRenderer = _DEFAULT_PROBLEMS
 ) -> Response:
-    """Render an :class:`HTTPError` as the DESIGN.md §6 body (never raises)."""
+    """Render an :class:`HTTPError` as the app renders errors (never raises)."""
     return problems.render(exc, trace_id_of(scope))
 
 
 def internal_error(
-    scope: Scope, exc: BaseException, where: str, problems: ProblemRenderer = _DEFAULT_PROBLEMS
+    scope: Scope,
+    exc: BaseException,
+    where: str,
+    problems: ProblemRenderer = _DEFAULT_PROBLEMS,
+    route: Any = None,
 ) -> Response:
     trace_id = trace_id_of(scope)
     logger.error(
         "unhandled %s in %s (trace_id=%s)", type(exc).__name__, where, trace_id, exc_info=exc
     )
     error = HTTPError(f"An unexpected error occurred; quote trace id {trace_id} when reporting it")
-    return problems.render(error, trace_id)
+    return problems.render(error, trace_id, route)
 
 
 def unavailable(
-    scope: Scope, exc: ProviderError, where: str, problems: ProblemRenderer = _DEFAULT_PROBLEMS
+    scope: Scope,
+    exc: ProviderError,
+    where: str,
+    problems: ProblemRenderer = _DEFAULT_PROBLEMS,
+    route: Any = None,
 ) -> Response:
     """A backend is down: a fast 503 that names what failed, never how (no URLs, no SQL)."""
     trace_id = trace_id_of(scope)
     logger.warning("backend unavailable in %s (trace_id=%s): %s", where, trace_id, exc)
     error = ServiceUnavailableError(f"{exc}; try again shortly (trace id {trace_id})")
-    return problems.render(error, trace_id)
+    return problems.render(error, trace_id, route)
 
 
 async def send_response(
@@ -161,13 +171,13 @@ class Dispatcher:
                 try:
                     response = await endpoint(request)
                 except HTTPError as exc:
-                    response = self.problems.render(exc, trace_id_of(scope))
+                    response = self.problems.render(exc, trace_id_of(scope), endpoint)
                 except ClientDisconnect:
                     return
                 except ProviderError as exc:
-                    response = unavailable(scope, exc, endpoint.label, self.problems)
+                    response = unavailable(scope, exc, endpoint.label, self.problems, endpoint)
                 except Exception as exc:  # noqa: BLE001 - the edge turns anything into a 500
-                    response = internal_error(scope, exc, endpoint.label, self.problems)
+                    response = internal_error(scope, exc, endpoint.label, self.problems, endpoint)
         await send_response(response, scope, send, self._fields(response) if self.headers else None)
 
     def _fields(self, response: Response) -> list[tuple[bytes, bytes]]:

@@ -35,6 +35,7 @@ from pydantic import (
 
 from covet._settings import Settings
 from covet.app_settings import SettingsConfig
+from covet.error_bodies.settings import ErrorsSettings
 from covet.errors import ConfigError
 from covet.limits.policy import parse_policy
 from covet.limits.settings import RateLimitSettings
@@ -357,6 +358,8 @@ class CovetConfig(_Frozen):
     passwords: PasswordSettings = PasswordSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     security_headers: SecurityHeadersSettings = SecurityHeadersSettings()
+    errors: ErrorsSettings = ErrorsSettings()
+    """The body of every error CovetPy sends (docs/errors.md): ``format: problem`` or a renderer."""
     trusted_hosts: list[str] | None = None
     """``Host`` values served (``example.com``, ``*.example.com``); any other is a 400."""
     validators: dict[str, str] = Field(default_factory=dict)

@@ -122,7 +122,8 @@ class ConfigError(SpecError):
 
 
 class HTTPError(CovetError):
-    """An error answered to the client as ``application/problem+json``.
+    """An error answered to the client as ``application/problem+json`` (or in the shape
+    covet.yaml's ``errors.renderer`` returns: docs/errors.md).
 
     Args:
         detail: a human sentence about this occurrence (defaults to the title).
