@@ -79,6 +79,9 @@ _ALL = (
     Rule("body-rule-field-unknown", "error",
          "a unique or validators rule names a field the request body schema cannot have",
          "Fix the path (/user/email or user.email) to a field of the body, or declare it there."),
+    Rule("error-body-mismatch", "warning",
+         "an error response's declared schema does not match the error body CovetPy sends",
+         "Add an errors: renderer to covet.yaml that returns the declared shape (docs/errors.md)."),
 )
 
 RULES: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in _ALL})

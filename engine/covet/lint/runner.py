@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from covet._problem import ProblemRenderer
+from covet.error_bodies.conformance import ErrorBodyChecker
 from covet.errors import ConfigError, RefResolutionError, RouteConflictError, SpecError
 from covet.lint.body_rules import check_body_rules
 from covet.lint.builtin_routes import BuiltinRoute, builtin_routes, health_route
 from covet.lint.collector import Collector
+from covet.lint.error_bodies import check_error_bodies
 from covet.lint.examples import ExampleChecker
 from covet.lint.finding import Finding, sort_findings
 from covet.lint.handlers import HandlerChecker
@@ -102,6 +105,7 @@ def validate_config(
     _extend_sys_path([*config.pythonpath, config.root])
     run = _Run({*providers, *_provider_names(config)}, check_handlers=True)
     run.auth = frozenset(config.auth)
+    run.errors = _error_renderer(config, run.out, config_file)
     if cache:
         settings = config.spec_cache
         run.cache = spec_cache_from_env(
@@ -134,6 +138,7 @@ class _Mount:
     overrides: Mapping[str, str | None]
     compiler: SchemaCompiler
     schemes: frozenset[str]
+    errors: ErrorBodyChecker | None = None
     ids: dict[str, OperationSite] = field(default_factory=dict)
 
 
@@ -156,6 +161,8 @@ class _Run:
         self.operations: Mapping[str, OperationConfig] = {}
         self.config_file: str | None = None
         """covet.yaml's ``operations`` and path; empty and None when checking bare specs."""
+        self.errors: ProblemRenderer | None = ProblemRenderer()
+        """What renders error bodies (covet.yaml's ``errors:``); None when it cannot be built."""
 
     def import_handlers(
         self, module: str, file: str | None = None, pointer: str | None = None
@@ -172,8 +179,10 @@ class _Run:
         if loaded is None:
             return
         doc = loaded.doc
-        mount = _Mount(doc, loaded.trusted, prefix, module, overrides, SchemaCompiler(doc),
-                       security_schemes(doc))
+        compiler = SchemaCompiler(doc)
+        checker = None if self.errors is None else ErrorBodyChecker(doc, compiler, self.errors)
+        mount = _Mount(doc, loaded.trusted, prefix, module, overrides, compiler,
+                       security_schemes(doc), checker)
         examples = ExampleChecker(doc, mount.compiler, self.out)
         with self._guard(mount):
             check_security(doc, doc.root.get("security"), doc.path, "", mount.schemes, self.out)
@@ -230,6 +239,8 @@ class _Run:
             mount.doc, operation, self.out, op_config=self.operations.get(operation.operation_id or ""),
             config_file=self.config_file, line_of=_line_of_key,
         )
+        if mount.errors is not None:
+            check_error_bodies(mount.doc, operation, mount.errors, self.out)
         if self.handlers is not None:
             override = mount.overrides.get(operation.operation_id or "")
             self.handlers.check(mount.doc, operation, mount.module, override, self.out)
@@ -293,6 +304,18 @@ def _config_finding(exc: ConfigError, path: str) -> Finding:
     file = exc.file if exc.file and exc.file != "<config>" else path
     line = exc.line if exc.line is not None else _line_in(file, exc.pointer)
     return make_finding("config-invalid", exc.message, file=file, pointer=exc.pointer, line=line)
+
+
+def _error_renderer(config: CovetConfig, out: Collector, file: str) -> ProblemRenderer | None:
+    """The renderer the app would build from ``errors:``; a reference that does not import is
+    a config-invalid finding (and no error body is checked)."""
+    from covet.error_bodies.renderer import build_error_renderer
+
+    try:
+        return build_error_renderer(config.errors, config.limits.max_error_details)
+    except ConfigError as exc:
+        out.findings.append(_config_finding(exc, file))
+        return None
 
 
 def _relative_location(file: str, pointer: str, line: int | None, seen_from: str) -> str:
