@@ -275,6 +275,7 @@ class _Builder:
         routes = add_docs_routes(
             self.router, spec, api_config.prefix, api_config.docs, where=where,
             error_responses=api_config.error_responses, limited=limited_operations(self.config),
+            problem_bodies=not self.config.errors.custom,
         )
         for route in routes:
             self.routes.append(RouteInfo("GET", route.path, None, route.handler, DOCS_SOURCE))

@@ -138,3 +138,25 @@ def test_rate_limited_operations_declare_429() -> None:
     assert "429" not in statuses(document, "/public", "get")
     ref = document["paths"]["/basic"]["get"]["responses"]["429"]["$ref"]
     assert document["components"]["responses"][ref.rsplit("/", 1)[1]]["description"].startswith("A rate limit")
+
+
+def test_with_an_errors_renderer_the_statuses_are_declared_without_a_problem_body() -> None:
+    document = add_error_responses(bundle_spec(load_spec(SHOP_SPEC)), problem_bodies=False)
+    assert statuses(document, "/items", "post") == {"201", "400", "413", "415", "422", "503"}
+    assert "CovetProblem" not in document["components"].get("schemas", {})
+    assert document["components"]["responses"]["CovetValidationFailed"] == {
+        "description": "Parameters or body do not match their schemas"
+    }
+    validate(document)
+
+
+def test_the_served_document_of_an_app_with_a_renderer_promises_no_problem_body() -> None:
+    spec = ROOT / "tests" / "fixtures" / "apps" / "conduit" / "openapi.yaml"
+    app = CovetApp.from_spec(
+        spec, "tests.fixtures.apps.conduit.handlers",
+        auth={"Token": {"secret": "s" * 64, "algorithms": ["HS256"]}},
+        errors={"renderer": "tests.fixtures.apps.conduit.errors:render"},
+    )
+    document = TestClient(app).get("/openapi.json").json()
+    assert "CovetProblem" not in document["components"]["schemas"]
+    assert "problem+json" not in str(document)

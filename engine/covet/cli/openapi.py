@@ -50,7 +50,8 @@ def _openapi(args: argparse.Namespace) -> int:
     api = select_api(config, args.api)
     spec = load_spec(api.spec, validate=config.spec_validation != "off")
     bundle = served_document(
-        spec, api.prefix, error_responses=api.error_responses, limited=limited_operations(config)
+        spec, api.prefix, error_responses=api.error_responses, limited=limited_operations(config),
+        problem_bodies=not config.errors.custom,
     )
     if args.format == "yaml":
         sys.stdout.write(encode_yaml(bundle).decode("utf-8"))

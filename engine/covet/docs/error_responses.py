@@ -17,7 +17,9 @@ shared problem schema (DESIGN.md §6), unless the author declared that status or
 | 429 | an operation with a rate limit (covet.yaml ``rate_limits`` / ``operations.<id>``) |
 | 503 | every operation (a backend down or slow, or the server at ``max_concurrency``) |
 
-``apis[].error_responses: false`` in covet.yaml turns this off.
+``apis[].error_responses: false`` in covet.yaml turns this off. With an ``errors.renderer``
+the bodies are the renderer's, whose schema CovetPy cannot know: the statuses are declared
+without content then (``problem_bodies=False``), so the document promises nothing false.
 """
 
 from __future__ import annotations
@@ -110,11 +112,15 @@ def limited_operations(config: Any) -> Limited:
     return lambda operation: operation.get("operationId") in ids
 
 
-def add_error_responses(document: dict[str, Any], limited: Limited | None = None) -> dict[str, Any]:
+def add_error_responses(
+    document: dict[str, Any], limited: Limited | None = None, *, problem_bodies: bool = True
+) -> dict[str, Any]:
     """``document`` (a bundle, not modified) with CovetPy's error responses declared.
 
     Args:
         limited: tells which operations have a rate limit (none when not given).
+        problem_bodies: declare the problem+json body (False: an ``errors.renderer`` makes the
+            bodies, so each response has a description and no content).
 
     Returns:
         A copy; the input is returned unchanged when it has no operations.
@@ -127,7 +133,8 @@ def add_error_responses(document: dict[str, Any], limited: Limited | None = None
     schemas = components.setdefault("schemas", {})
     responses = components.setdefault("responses", {})
     schema_name = _free_name(schemas, "CovetProblem")
-    schemas[schema_name] = copy.deepcopy(dict(PROBLEM_SCHEMA))
+    if problem_bodies:
+        schemas[schema_name] = copy.deepcopy(dict(PROBLEM_SCHEMA))
     names: dict[int, str] = {}
     for path, method in operations:
         path_item = out["paths"][path]
@@ -143,7 +150,7 @@ def add_error_responses(document: dict[str, Any], limited: Limited | None = None
                 continue
             if status not in names:
                 names[status] = _free_name(responses, _TITLES[status][0])
-                responses[names[status]] = _response(status, schema_name)
+                responses[names[status]] = _response(status, schema_name if problem_bodies else None)
             declared[str(status)] = {"$ref": f"#/components/responses/{names[status]}"}
     return out
 
@@ -180,7 +187,9 @@ def _negotiates(operation: Mapping[str, Any], components: Mapping[str, Any]) -> 
     return False
 
 
-def _response(status: int, schema_name: str) -> dict[str, Any]:
+def _response(status: int, schema_name: str | None) -> dict[str, Any]:
+    if schema_name is None:
+        return {"description": _TITLES[status][1]}
     return {
         "description": _TITLES[status][1],
         "content": {

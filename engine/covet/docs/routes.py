@@ -52,17 +52,20 @@ class DocsRoute:
 
 def docs_routes(
     spec: SpecDocument, prefix: str, config: DocsConfig, *, error_responses: bool = True,
-    limited: Limited | None = None,
+    limited: Limited | None = None, problem_bodies: bool = True,
 ) -> list[DocsRoute]:
     """Every docs route ``config`` turns on for the api at ``prefix``; bundles ``spec`` once.
 
     With ``error_responses`` the served document declares the statuses CovetPy answers itself
-    (:mod:`covet.docs.error_responses`).
+    (:mod:`covet.docs.error_responses`; ``problem_bodies=False`` with an ``errors.renderer``).
     """
     paths = (config.openapi_json, config.openapi_yaml, config.swagger_ui, config.redoc)
     if all(path is None for path in paths):
         return []
-    bundle = served_document(spec, prefix, error_responses=error_responses, limited=limited)
+    bundle = served_document(
+        spec, prefix, error_responses=error_responses, limited=limited,
+        problem_bodies=problem_bodies,
+    )
     routes: list[DocsRoute] = []
     if config.openapi_json is not None:
         body = encode_json(bundle)
@@ -90,11 +93,14 @@ def docs_routes(
 
 
 def served_document(
-    spec: SpecDocument, prefix: str, *, error_responses: bool, limited: Limited | None = None
+    spec: SpecDocument, prefix: str, *, error_responses: bool, limited: Limited | None = None,
+    problem_bodies: bool = True,
 ) -> dict[str, Any]:
     """What ``/openapi.json`` and ``covet openapi`` serve: the bundle clients see."""
-    bundle = without_covet_extensions(bundle_spec(spec, prefix=prefix))
-    return add_error_responses(bundle, limited) if error_responses else bundle
+    bundle: dict[str, Any] = without_covet_extensions(bundle_spec(spec, prefix=prefix))
+    if not error_responses:
+        return bundle
+    return add_error_responses(bundle, limited, problem_bodies=problem_bodies)
 
 
 def add_docs_routes(
@@ -106,13 +112,17 @@ def add_docs_routes(
     where: str = "/docs",
     error_responses: bool = True,
     limited: Limited | None = None,
+    problem_bodies: bool = True,
 ) -> list[DocsRoute]:
     """Add :func:`docs_routes` to ``router``; ``where`` is the config's pointer, for errors.
 
     Raises:
         RouteConflictError: a docs route has the path of a route already added.
     """
-    routes = docs_routes(spec, prefix, config, error_responses=error_responses, limited=limited)
+    routes = docs_routes(
+        spec, prefix, config, error_responses=error_responses, limited=limited,
+        problem_bodies=problem_bodies,
+    )
     for route in routes:
         try:
             router.add(
