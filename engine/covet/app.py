@@ -247,7 +247,8 @@ def _configured_providers(config: CovetConfig) -> list[Provider]:
 def _edge_middleware(
     app: ASGIApp, config: CovetConfig, problems: ProblemRenderer, dispatcher: ASGIApp
 ) -> ASGIApp:
-    """Trusted hosts, then security headers, then CORS, around the guarded user middleware.
+    """Trusted hosts, then security headers, then compression, then CORS, around the guarded
+    user middleware (compression outside CORS: a preflight's empty answer never reaches it).
 
     Each layer exists only when covet.yaml turns it on. NOTE: they sit outside the guard so a
     user middleware's 500 still carries the CORS and security headers; they raise nothing of

@@ -39,6 +39,7 @@ from covet.error_bodies.settings import ErrorsSettings
 from covet.errors import ConfigError
 from covet.limits.policy import parse_policy
 from covet.limits.settings import RateLimitSettings
+from covet.middleware.compression import CompressionSettings
 from covet.middleware.cors import CorsSettings
 from covet.middleware.security_headers import SecurityHeadersSettings
 from covet.providers.cache.settings import CacheSettings
@@ -358,6 +359,9 @@ class CovetConfig(_Frozen):
     passwords: PasswordSettings = PasswordSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     security_headers: SecurityHeadersSettings = SecurityHeadersSettings()
+    compression: CompressionSettings | None = None
+    """Response compression and compressed request bodies (docs/compression.md); off unless
+    given (``compression: true`` for the defaults)."""
     errors: ErrorsSettings = ErrorsSettings()
     """The body of every error CovetPy sends (docs/errors.md): ``format: problem`` or a renderer."""
     trusted_hosts: list[str] | None = None
@@ -377,6 +381,13 @@ class CovetConfig(_Frozen):
     @classmethod
     def _middleware_forms(cls, value: Any) -> Any:
         return _normalise_middleware(value)
+
+    @field_validator("compression", mode="before")
+    @classmethod
+    def _compression_switch(cls, value: Any) -> Any:
+        if value is True:
+            return {}  # compression: true -> the defaults
+        return None if value is False else value
 
 
 def _normalise_middleware(value: Any) -> Any:
