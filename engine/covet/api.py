@@ -20,6 +20,7 @@ from typing import Any
 from covet._problem import ProblemRenderer
 from covet.app_settings import with_settings
 from covet.binding import bind_handler, bind_operation, resolve_handler
+from covet.caching.step import cache_step
 from covet.checks import build_checks
 from covet.config import ApiConfig, CovetConfig
 from covet.docs.error_responses import limited_operations
@@ -58,6 +59,7 @@ STEP_FACTORIES: tuple[tuple[str, StepFactory], ...] = (
     ("security", security_step),
     ("rate_limit", rate_limit_step),
     ("strict_query", strict_query_step),
+    ("cache", cache_step),
 )
 """(kind, factory) for every kind of per-operation step, in :data:`STEP_ORDER`."""
 

@@ -35,6 +35,7 @@ from pydantic import (
 
 from covet._settings import Settings
 from covet.app_settings import SettingsConfig
+from covet.caching.settings import CachingSettings, OperationCacheSettings
 from covet.error_bodies.settings import ErrorsSettings
 from covet.errors import ConfigError
 from covet.limits.policy import parse_policy
@@ -270,6 +271,11 @@ class OperationConfig(_Frozen):
     """This operation's rate-limit policy (``5/minute``, ``10/second, 1000/hour``)."""
     strict_query: bool | None = None
     """Overrides the api's ``strict_query`` and the spec's ``x-covet-strict-query``."""
+    cache: OperationCacheSettings | None = None
+    """This GET operation's response cache (docs/caching.md); overrides ``x-covet-cache``."""
+    invalidates: tuple[str, ...] | None = None
+    """Tags a successful response of this operation invalidates; overrides
+    ``x-covet-invalidates``."""
 
     @field_validator("max_body_size", mode="before")
     @classmethod
@@ -359,6 +365,8 @@ class CovetConfig(_Frozen):
     passwords: PasswordSettings = PasswordSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     security_headers: SecurityHeadersSettings = SecurityHeadersSettings()
+    caching: CachingSettings = CachingSettings()
+    """Where the response cache lives and which tables invalidate which tags (docs/caching.md)."""
     compression: CompressionSettings | None = None
     """Response compression and compressed request bodies (docs/compression.md); off unless
     given (``compression: true`` for the defaults)."""

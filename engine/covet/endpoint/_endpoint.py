@@ -160,6 +160,9 @@ class SteppedEndpoint(Endpoint):
                 for name, value in ctx.headers.items():
                     exc.headers.setdefault(name, value)
             raise
+        finally:
+            for done in ctx.done:
+                await done()
         if ctx.headers:
             for name, value in ctx.headers.items():
                 response.set_header(name, value)

@@ -37,14 +37,17 @@ class Context:
         headers: response headers every answer to this request carries, whether the handler's
             response or an error (``RateLimit``, ``RateLimit-Policy``...).
         after: callbacks run with the final response before it is sent (a cache store).
+        done: callbacks run once the request is over, whatever happened (errors included):
+            what a step must always undo (a cache lock, a waiter to wake).
     """
 
-    __slots__ = ("after", "auth", "headers")
+    __slots__ = ("after", "auth", "done", "headers")
 
     def __init__(self) -> None:
         self.auth: Any = None
         self.headers: dict[str, str] = {}
         self.after: list[Callable[[Request, Response], Awaitable[None]]] = []
+        self.done: list[Callable[[], Awaitable[None]]] = []
 
 
 class Step(Protocol):

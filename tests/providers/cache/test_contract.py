@@ -101,3 +101,18 @@ async def test_what_is_not_json_or_bytes_is_refused_before_anything_is_stored(
     with pytest.raises(TypeError, match="JSON-able values or bytes, not object"):
         await cache.set("bad", object())
     assert await cache.get("bad") is None
+
+
+async def test_add_stores_only_what_is_not_there(cache: Cache) -> None:
+    assert await cache.add("lock", 1, ttl=5) is True
+    assert await cache.add("lock", 2, ttl=5) is False
+    assert await cache.get("lock") == 1
+    await cache.delete("lock")
+    assert await cache.add("lock", 3, ttl=5) is True
+
+
+async def test_counters_read_what_incr_made_and_zero_for_the_rest(cache: Cache) -> None:
+    await cache.incr("tag:a")
+    await cache.incr("tag:a")
+    await cache.set("tag:value", "not a counter")
+    assert await cache.counters(["tag:a", "tag:none", "tag:value"]) == [2, 0, 0]

@@ -122,6 +122,26 @@ class Cache:
             ok = (await tier.set_many(items, ttl or self.default_ttl) is not False) and ok
         return ok
 
+    async def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` has none, in the last (shared) tier: a lock or a
+        first-writer-wins marker. False when a value is there, or the server is down.
+
+        .. versionadded:: 0.1
+        """
+        return bool(
+            await self.tiers[-1].add(self._prefix + key, encode(value), ttl or self.default_ttl)
+        )
+
+    async def counters(self, keys: Sequence[str]) -> list[int]:
+        """The counters ``incr`` made for ``keys``, read from the last tier (0 when absent or
+        when the server is down): one round trip, never a nearer tier's stale copy."""
+        values = await self.tiers[-1].get_many([self._prefix + key for key in keys])
+        counts = []
+        for stored in values:
+            value = None if stored is None else decode(stored)
+            counts.append(value if type(value) is int else 0)
+        return counts
+
     async def delete(self, key: str) -> bool:
         """Remove ``key`` from every tier; whether any tier had it."""
         full = self._prefix + key

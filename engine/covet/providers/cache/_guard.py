@@ -40,6 +40,8 @@ class Backend(Protocol):
 
     async def set_many(self, items: Sequence[tuple[str, bytes]], ttl: float) -> None: ...
 
+    async def add(self, key: str, value: bytes, ttl: float) -> bool: ...
+
     async def delete(self, key: str) -> bool: ...
 
     async def incr(self, key: str, by: int, ttl: float) -> int: ...
@@ -107,6 +109,10 @@ class Guard:
 
     async def set_many(self, items: Sequence[tuple[str, bytes]], ttl: float) -> bool:
         return await self._call(self.backend.set_many, _FAILED, items, ttl) is not _FAILED
+
+    async def add(self, key: str, value: bytes, ttl: float) -> bool:
+        """Store only if absent; False when present or when the tier could not be asked."""
+        return bool(await self._call(self.backend.add, False, key, value, ttl))
 
     async def delete(self, key: str) -> bool | None:
         """Whether the key existed; ``None`` when the tier could not be asked."""

@@ -58,6 +58,9 @@ class MemcachedBackend:
         for key, value in items:
             await self._client.set(memcached_key(key), value, exptime=exptime)
 
+    async def add(self, key: str, value: bytes, ttl: float) -> bool:
+        return bool(await self._client.add(memcached_key(key), value, exptime=_exptime(ttl)))
+
     async def delete(self, key: str) -> bool:
         return bool(await self._client.delete(memcached_key(key)))
 

@@ -68,6 +68,13 @@ class MemoryBackend:
         for key, value in items:
             await self.set(key, value, ttl)
 
+    async def add(self, key: str, value: bytes, ttl: float) -> bool:
+        entry = self._entries.get(key)
+        if entry is not None and entry[1] > time.monotonic():
+            return False
+        await self.set(key, value, ttl)
+        return True
+
     async def delete(self, key: str) -> bool:
         entry = self._entries.get(key)
         self._drop(key)

@@ -56,6 +56,9 @@ class RedisBackend:
                 pipe.set(key, value, px=milliseconds)
             await pipe.execute()
 
+    async def add(self, key: str, value: bytes, ttl: float) -> bool:
+        return bool(await self._client.set(key, value, px=_milliseconds(ttl), nx=True))
+
     async def delete(self, key: str) -> bool:
         return bool(await self._client.delete(key))
 
