@@ -385,8 +385,42 @@ def cache_step(setup: StepSetup) -> CacheStep | None:
 
 
 def response_cache(setup: StepSetup, caching: CachingSettings) -> Cache:
-    """The cache responses live in: ``caching.cache`` of providers.cache, else one in-process
-    memory cache per app (shared by every operation of the build)."""
+    """The cache responses live in (found once per build), its table listener registered."""
+    shared = setup.shared
+    cache: Cache | None = shared.get("covet.caching.cache")
+    if cache is None:
+        cache = shared["covet.caching.cache"] = _find_cache(setup, caching)
+        if caching.tables:
+            _listen_to_commits(setup, caching, cache)
+    return cache
+
+
+def _listen_to_commits(setup: StepSetup, caching: CachingSettings, cache: Cache) -> None:
+    """A commit that wrote a table of ``caching.tables`` invalidates the tags bound to it."""
+    from covet.providers.database import DatabaseProvider  # NOTE: only apps with tables
+
+    databases = [p for p in setup.providers.values() if isinstance(p, DatabaseProvider)]
+    if not databases:
+        raise ConfigError(
+            "caching.tables binds tags to database tables, but providers.database declares no "
+            "database", pointer="/caching/tables",
+        )
+    by_table: dict[str, list[str]] = {}
+    for tag, tables in caching.tables.items():
+        for table in tables:
+            by_table.setdefault(table, []).append(tag)
+
+    async def on_commit(tables: frozenset[str]) -> None:
+        tags = sorted({tag for table in tables for tag in by_table.get(table, ())})
+        if tags:
+            await invalidate_tags(cache, tags)
+
+    for provider in dict.fromkeys(databases):
+        provider.manager.on_commit("covet.caching", on_commit)
+
+
+def _find_cache(setup: StepSetup, caching: CachingSettings) -> Cache:
+    """``caching.cache`` of providers.cache, else one in-process memory cache per build."""
     name = "cache" if caching.cache == "default" else caching.cache
     for provider in setup.providers.values():
         if isinstance(provider, CacheProvider) and name in provider.names:
@@ -399,11 +433,7 @@ def response_cache(setup: StepSetup, caching: CachingSettings) -> Cache:
             f"(declared: {known})",
             pointer="/caching/cache",
         )
-    shared = setup.shared
-    cache: Cache | None = shared.get("covet.caching.memory")
-    if cache is None:
-        cache = shared["covet.caching.memory"] = Cache([MemoryBackend()], name="responses")
-    return cache
+    return Cache([MemoryBackend()], name="responses")
 
 
 def _operation_settings(setup: StepSetup) -> OperationCacheSettings | None:

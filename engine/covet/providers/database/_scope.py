@@ -29,6 +29,7 @@ from sqlalchemy.pool import Pool
 from covet.config import DatabaseConfig
 from covet.errors import UsageError
 from covet.providers.database._background import Background, DeadlineExceeded
+from covet.providers.database._commits import SCOPED, CommitListener, committed_tables
 from covet.providers.database._errors import DatabaseUnavailableError, translate_error
 
 __all__ = ["DatabaseScope"]
@@ -39,7 +40,7 @@ logger = logging.getLogger("covet.providers.database")
 class DatabaseScope:
     """The session behind one handler parameter (``db``, ``analytics``...) for one request."""
 
-    __slots__ = ("_background", "_config", "_database", "_maker", "_pool", "session")
+    __slots__ = ("_background", "_config", "_database", "_maker", "_notify", "_pool", "session")
 
     def __init__(
         self,
@@ -48,8 +49,10 @@ class DatabaseScope:
         config: DatabaseConfig,
         background: Background,
         pool: Pool | None = None,
+        notify: CommitListener | None = None,
     ) -> None:
         self._database = database
+        self._notify = notify
         self._maker = maker
         self._config = config
         self._background = background
@@ -66,6 +69,8 @@ class DatabaseScope:
         if self.session is not None:
             raise UsageError("a DatabaseScope is entered once per request")
         session = self._maker()
+        if self._notify is not None:
+            session.sync_session.info[SCOPED] = True  # its commits are told by exit()
         budget = self._config.pool_timeout + self._config.connect_timeout
         pool = self._pool
         if pool is not None and pool.checkedin() > 0:  # type: ignore[attr-defined]
@@ -97,6 +102,10 @@ class DatabaseScope:
         session, self.session = self.session, None
         if session is not None:
             await self._background.shielded(self._finish(session, ok))
+            if self._notify is not None:
+                tables = committed_tables(session.sync_session.info)
+                if tables:
+                    await self._notify(tables)  # before the response: no stale read after it
 
     async def _finish(self, session: AsyncSession, ok: bool) -> None:
         if not ok:

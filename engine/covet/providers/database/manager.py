@@ -24,6 +24,7 @@ from covet.config import DatabaseConfig
 from covet.errors import UsageError
 from covet.providers.base import HealthReport
 from covet.providers.database._background import Background, DeadlineExceeded
+from covet.providers.database._commits import NOTIFY, CommitListener, TrackingSession
 from covet.providers.database._engine import build_engine
 from covet.providers.database._errors import DatabaseUnavailableError, translate_error
 
@@ -56,6 +57,7 @@ class DatabaseManager:
         self._open = False
         self.background = Background()
         """Sessions still finishing after their request stopped waiting; drained at close."""
+        self._commit_listeners: dict[str, CommitListener] = {}
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -82,10 +84,7 @@ class DatabaseManager:
             await asyncio.gather(*(e.dispose() for e in engines.values()))
             raise
         self._engines, self._open = engines, True
-        self._makers = {
-            name: async_sessionmaker(engine, expire_on_commit=False)
-            for name, engine in engines.items()
-        }
+        self._makers = self._sessionmakers(engines)
         self._lazy_pools = {
             name: engine.sync_engine.pool
             for name, engine in engines.items()
@@ -107,6 +106,48 @@ class DatabaseManager:
         for name, result in zip(engines, results, strict=True):
             if isinstance(result, BaseException):
                 logger.warning("database %r: error while closing its pool: %r", name, result)
+
+    def on_commit(self, key: str, listener: CommitListener | None) -> None:
+        """Tell ``listener`` the tables each committed transaction wrote (``None`` removes
+        it); ``key`` names it, so a rebuild replaces its own listener (covet.caching).
+
+        .. versionadded:: 0.1
+        """
+        if listener is None:
+            self._commit_listeners.pop(key, None)
+        else:
+            self._commit_listeners[key] = listener
+        if self._open:
+            self._makers = self._sessionmakers(self._engines)
+
+    @property
+    def tracks_commits(self) -> bool:
+        return bool(self._commit_listeners)
+
+    async def notify_commit(self, tables: frozenset[str]) -> None:
+        """Run every commit listener on ``tables`` (each failure logged, never raised)."""
+        for key, listener in list(self._commit_listeners.items()):
+            try:
+                await listener(tables)
+            except Exception:
+                logger.exception("commit listener %r failed on tables %s", key, sorted(tables))
+
+    def _sessionmakers(
+        self, engines: Mapping[str, AsyncEngine]
+    ) -> dict[str, async_sessionmaker[AsyncSession]]:
+        if not self._commit_listeners:
+            return {
+                name: async_sessionmaker(engine, expire_on_commit=False)
+                for name, engine in engines.items()
+            }
+        # NOTE: only with a listener: plain Sessions otherwise (nothing recorded, no events)
+        return {
+            name: async_sessionmaker(
+                engine, expire_on_commit=False, sync_session_class=TrackingSession,
+                info={NOTIFY: self.notify_commit},
+            )
+            for name, engine in engines.items()
+        }
 
     def engine(self, name: str) -> AsyncEngine:
         """The engine of database ``name`` (after :meth:`open`)."""

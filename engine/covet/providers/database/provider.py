@@ -85,6 +85,7 @@ class DatabaseProvider:
             manager.configs[database],
             manager.background,
             manager.lazy_pool(database),
+            manager.notify_commit if manager.tracks_commits else None,
         )
 
     async def health(self) -> list[HealthReport]:
