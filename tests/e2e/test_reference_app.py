@@ -74,6 +74,27 @@ def test_new_comment_is_the_newest_embedded(reference_server: Server) -> None:
     assert call(reference_server, "GET", f"/v1/users/2/posts/{post_id}?comments=0")[2]["comments"] == []
 
 
+def test_public_reads_are_cached_and_a_comment_invalidates_them(reference_server: Server) -> None:
+    post_id = first_post(reference_server, 3)
+    path = f"/v1/users/3/posts/{post_id}?comments=2"
+    _, first_headers, before = call(reference_server, "GET", path)
+    status, headers, again = call(reference_server, "GET", path)
+    assert status == 200 and again == before and "age" in headers  # served from the cache
+    etag = headers["etag"]
+    assert etag == first_headers["etag"]
+    request = urllib.request.Request(reference_server.url + path, headers={"If-None-Match": etag})
+    try:
+        urllib.request.urlopen(request, timeout=5)
+        raise AssertionError("expected 304")
+    except urllib.error.HTTPError as error:
+        assert error.code == 304
+    status, _, comment = call(reference_server, "POST", f"/v1/posts/{post_id}/comments",
+                              {"text": "cached no more"}, headers=bearer(2))
+    assert status == 201
+    _, headers, after = call(reference_server, "GET", path)
+    assert after["comments"][0] == comment and headers["etag"] != etag
+
+
 def test_missing_rows_are_404(reference_server: Server) -> None:
     post_id = first_post(reference_server, 1)
     missing = "00000000-0000-4000-8000-000000000000"
