@@ -18,6 +18,7 @@ from covet.errors import ConfigError, SpecError
 from covet.testing import AsyncTestClient, TestClient
 from tests.caching import post_handlers
 from tests.caching.post_handlers import CALLS
+from tests.providers.backends import redis_url
 
 SECRET = "test-only-secret-of-the-caching-tests-0123456789abcdef"
 
@@ -223,3 +224,23 @@ def test_a_malformed_extension_is_a_spec_error_at_it(tmp_path: Path) -> None:
 def test_an_undeclared_cache_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="caching.cache 'responses'"):
         posts_app(tmp_path, caching={"cache": "responses"})
+
+
+async def test_concurrent_misses_on_two_apps_sharing_redis_run_the_handler_once(
+    tmp_path: Path,
+) -> None:
+    """Two apps (as two processes would) with their own in-process waiters: the lock in Redis
+    makes the second app wait for the first one's answer instead of computing it too."""
+    cache = {"url": redis_url(), "namespace": f"s{time.time_ns()}", "timeout": "500ms"}
+    one = posts_app(tmp_path, providers={"cache": cache})
+    two = CovetApp.from_spec(
+        tmp_path / "posts.yaml", "tests.caching.post_handlers", server={"access_log": False},
+        operations={}, providers={"cache": cache},
+        auth={"bearerAuth": {"secret": SECRET, "algorithms": ["HS256"]}},
+    )
+    async with AsyncTestClient(one) as first, AsyncTestClient(two) as second:
+        answers = await asyncio.gather(*(
+            (first if index % 2 else second).get("/posts?slow=0.3") for index in range(10)
+        ))
+    assert {a.status_code for a in answers} == {200}
+    assert CALLS["list_posts"] == 1
