@@ -39,7 +39,7 @@ from covet.error_bodies.conformance import ErrorBodyChecker, Mismatch, log_misma
 from covet.error_bodies.renderer import build_error_renderer
 from covet.errors import ProviderError
 from covet.limits.step import rate_limit_step
-from covet.providers.base import Provider
+from covet.providers.base import HealthReport, Provider
 from covet.routing import CONVERTERS, Router
 from covet.routing.template import parse_template
 from covet.security.step import openers as security_openers
@@ -101,6 +101,8 @@ class Api:
     """What to release at shutdown (a rate-limit store's Redis connections)."""
     errors: ProblemRenderer = field(default_factory=ProblemRenderer)
     """Renders every error of this snapshot as covet.yaml's ``errors:`` says (covet.error_bodies)."""
+    health: tuple[tuple[str, Callable[[], Awaitable[list[HealthReport]]]], ...] = ()
+    """This snapshot's own backends for ``/health/ready`` (its rate-limit store)."""
 
     async def shut_down(self) -> None:
         """Run every :attr:`close`, each even when one before it fails."""
@@ -198,7 +200,12 @@ class _Builder:
         return Api(
             self.router, tuple(self.routes), tuple(operations), tuple(specs), elapsed, files,
             tuple(security_openers(self.shared)), tuple(self.closers()), errors,
+            tuple(self.reporters()),
         )
+
+    def reporters(self) -> list[tuple[str, Callable[[], Awaitable[list[HealthReport]]]]]:
+        limiter = self.shared.get("rate_limit")
+        return [("rate_limits", limiter.health)] if limiter is not None else []
 
     def closers(self) -> list[Callable[[], Awaitable[None]]]:
         limiter = self.shared.get("rate_limit")

@@ -17,7 +17,7 @@ from covet.asgi import Dispatcher, MiddlewareGuard, run_lifespan
 from covet.binding import import_object
 from covet.config import CovetConfig, MiddlewareEntry, config_from_mapping, load_config
 from covet.errors import ConfigError, UsageError
-from covet.health import health_handler
+from covet.health import Reporter, health_handler, live_handler
 from covet.middleware import BUILTIN_MIDDLEWARE
 from covet.middleware.access_log import REDACTED_QUERY, query_secrets
 from covet.middleware.cors import CorsMiddleware, CorsPolicy
@@ -139,8 +139,13 @@ class CovetApp:
         """
         config = config or self.config
         routes = list(self._code_routes)
-        if config.health.path:
-            routes.append(CodeRoute(config.health.path, ("GET",), health_handler(self._providers)))
+        health = config.health
+        if health.path or health.ready:
+            check = health_handler(self._providers, self._snapshot_reporters, health.timeout)
+            for path in dict.fromkeys(p for p in (health.path, health.ready) if p):
+                routes.append(CodeRoute(path, ("GET",), check))
+        if health.live:
+            routes.append(CodeRoute(health.live, ("GET",), live_handler()))
         return build_api(
             config, providers=self.providers, code_routes=routes, spec_validation=spec_validation
         )
@@ -187,6 +192,10 @@ class CovetApp:
         self._api = api
         self._dispatcher.problems = api.errors
         self._dispatcher.router = api.router
+
+    def _snapshot_reporters(self) -> list[tuple[str, Reporter]]:
+        """The serving snapshot's own backends for /health (its rate-limit store)."""
+        return list(self._api.health) if self._api is not None else []
 
     async def startup(self) -> None:
         """Compile, open the providers, then run the ``on_startup`` hooks."""

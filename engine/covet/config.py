@@ -340,6 +340,17 @@ class ProvidersConfig(_Frozen):
 class HealthConfig(_Frozen):
     path: str | None = "/health"
     """Where ``GET`` reports every backend's state; ``null`` turns it off."""
+    ready: str | None = "/health/ready"
+    """The readiness probe: the same report, 503 while a required backend is down."""
+    live: str | None = "/health/live"
+    """The liveness probe: 200 while the process answers; no backend is asked."""
+    timeout: float = Field(default=2.0, gt=0)
+    """Seconds each backend may take to answer a check before it is reported down."""
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: float | str) -> float:
+        return parse_duration(value)
 
 
 class MiddlewareEntry(_Frozen):

@@ -30,15 +30,20 @@ def test_docs_paths_agree_with_the_docs_routes(config: DocsConfig, prefix: str) 
     assert docs_paths(prefix, config) == [(route.path, route.key) for route in served]
 
 
-def test_health_route_follows_the_config(tmp_path: object) -> None:
+def test_health_routes_follow_the_config(tmp_path: object) -> None:
     from pathlib import Path
 
     from covet.config import config_from_mapping
-    from covet.lint.builtin_routes import health_route
+    from covet.lint.builtin_routes import health_routes
 
     base = {"apis": [{"spec": "openapi.yaml"}]}
     on = config_from_mapping(base, base_dir=Path(str(tmp_path)))
-    off = config_from_mapping({**base, "health": {"path": None}}, base_dir=Path(str(tmp_path)))
-    route = health_route(on)
-    assert route is not None and (route.path, route.pointer) == ("/health", "/health/path")
-    assert health_route(off) is None
+    off = config_from_mapping(
+        {**base, "health": {"path": None, "ready": None, "live": "/livez"}},
+        base_dir=Path(str(tmp_path)),
+    )
+    assert [(r.path, r.pointer) for r in health_routes(on)] == [
+        ("/health", "/health/path"), ("/health/ready", "/health/ready"),
+        ("/health/live", "/health/live"),
+    ]
+    assert [(r.path, r.pointer) for r in health_routes(off)] == [("/livez", "/health/live")]

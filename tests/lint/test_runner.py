@@ -173,6 +173,9 @@ def test_a_spec_route_on_the_health_path_clashes_with_the_health_route(tmp_path:
     assert (finding.rule, finding.pointer, finding.line) == ("route-conflict", "/health/path", None)
     assert "health: {path: null}" in finding.message
     assert validate_config(_config(tmp_path, base + "health: {path: null}\n")) == []
+    spec.write_text(_explicit_get("/health/ready"))
+    (finding,) = validate_config(_config(tmp_path, base))
+    assert (finding.rule, finding.pointer) == ("route-conflict", "/health/ready")
 
 
 def test_database_providers_in_the_config_can_be_injected(tmp_path: Path) -> None:

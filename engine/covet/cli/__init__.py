@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from covet.cli import db, generate, new
+from covet.cli import check_backends, db, generate, new
 from covet.cli import openapi as openapi
 from covet.cli import routes as routes
 from covet.cli import run as run
@@ -22,7 +22,7 @@ from covet.errors import CovetError
 
 __all__ = ["app_factory", "build_parser", "main"]
 
-COMMANDS = (run, routes, validate, new, generate, openapi, db)
+COMMANDS = (run, routes, validate, new, generate, openapi, db, check_backends)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from covet.limits._client import ClientResolver
 from covet.limits.policy import Rate, parse_policy
 from covet.limits.settings import KeyPart, RateLimitSettings
 from covet.limits.stores import Outcome, RateLimitStore, open_store
+from covet.providers.base import HealthReport
 from covet.request import Request
 from covet.response import Response
 
@@ -60,6 +61,20 @@ class Limiter:
         self.failures = 0
         self._warned_at = -math.inf
         self._down_until = -math.inf
+
+    async def health(self) -> list[HealthReport]:
+        """The store's state: required (a 503 when down) only when ``on_error`` is ``closed``."""
+        start = time.perf_counter()
+        error = None
+        try:
+            await self.store.ping()
+        except Exception as exc:  # noqa: BLE001 - any failure to answer is "down", described
+            error = "no answer in time" if isinstance(exc, TimeoutError) else (
+                f"{type(exc).__name__}: {exc}"
+            )
+        latency = (time.perf_counter() - start) * 1000
+        return [HealthReport("rate_limits", self.store.kind, error is None, latency, self.closed,
+                             error)]
 
     async def hit(self, key: str, windows: tuple[Rate, ...]) -> Outcome | None:
         """The store's verdict, or ``None`` when it failed and the limiter fails open.

@@ -57,12 +57,16 @@ def builtin_routes(config: CovetConfig, api_index: int) -> list[BuiltinRoute]:
     ]
 
 
-def health_route(config: CovetConfig) -> BuiltinRoute | None:
-    """``GET /health`` (added after every api, as the app adds it), unless turned off."""
-    if not config.health.path:
-        return None
-    return BuiltinRoute(
-        config.health.path,
-        "/health/path",
-        "give it another path (health: {path: /healthz}) or turn it off (health: {path: null})",
-    )
+def health_routes(config: CovetConfig) -> list[BuiltinRoute]:
+    """``GET /health``, ``/health/ready`` and ``/health/live`` (added after every api, as the
+    app adds them), each unless turned off."""
+    health = config.health
+    routes = []
+    for key, path in (("path", health.path), ("ready", health.ready), ("live", health.live)):
+        if path and all(route.path != path for route in routes):
+            routes.append(BuiltinRoute(
+                path, f"/health/{key}",
+                f"give it another path (health: {{{key}: /other}}) or turn it off "
+                f"(health: {{{key}: null}})",
+            ))
+    return routes

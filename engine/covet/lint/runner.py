@@ -23,7 +23,7 @@ from covet._problem import ProblemRenderer
 from covet.error_bodies.conformance import ErrorBodyChecker
 from covet.errors import ConfigError, RefResolutionError, RouteConflictError, SpecError
 from covet.lint.body_rules import check_body_rules
-from covet.lint.builtin_routes import BuiltinRoute, builtin_routes, health_route
+from covet.lint.builtin_routes import BuiltinRoute, builtin_routes, health_routes
 from covet.lint.collector import Collector
 from covet.lint.error_bodies import check_error_bodies
 from covet.lint.examples import ExampleChecker
@@ -120,8 +120,7 @@ def validate_config(
         run.check_api(str(api.spec), prefix=api.prefix, module=api.handlers, overrides=overrides)
         for route in builtin_routes(config, index):
             run.add_builtin_route(route, config_file)
-    health = health_route(config)
-    if health is not None:
+    for health in health_routes(config):
         run.add_builtin_route(health, config_file)
     run.check_configured_operations(config, config_file)
     return sort_findings(run.out.findings)

@@ -32,7 +32,13 @@ class Outcome:
 
 
 class RateLimitStore(Protocol):
+    kind: str
+    """``memory`` or ``redis``: how ``/health`` names it."""
+
     async def hit(self, key: str, windows: Sequence[Rate]) -> Outcome: ...
+
+    async def ping(self) -> None:
+        """Raise when the store cannot answer (``/health/ready``)."""
 
     async def close(self) -> None: ...
 

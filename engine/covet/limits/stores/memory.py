@@ -25,11 +25,15 @@ class MemoryStore:
     """
 
     __slots__ = ("_clock", "_counters", "_expiry")
+    kind = "memory"
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._counters: dict[tuple[str, int], list[float]] = {}
         self._expiry: list[tuple[float, tuple[str, int]]] = []
+
+    async def ping(self) -> None:
+        return None  # in this process: it cannot be down
 
     def __len__(self) -> int:
         return len(self._counters)

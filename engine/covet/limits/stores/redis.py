@@ -77,6 +77,7 @@ class RedisStore:
     __slots__ = (
         "_client", "_flusher", "_inflight", "_loop", "_pending", "_script", "_url", "prefix", "timeout",
     )
+    kind = "redis"
 
     def __init__(self, url: str, *, prefix: str, timeout: float) -> None:
         self._url = url
@@ -175,6 +176,14 @@ class RedisStore:
                 future.set_exception(reply)
             else:
                 future.set_result(reply)
+
+    async def ping(self) -> None:
+        """PING within ``timeout`` (raises what the client raised, or ``TimeoutError``)."""
+        if self._client is None or self._loop is not asyncio.get_running_loop():
+            self._connect()
+        assert self._client is not None
+        async with asyncio.timeout(self.timeout):
+            await self._client.ping()
 
     async def close(self) -> None:
         client, self._client, self._script = self._client, None, None
