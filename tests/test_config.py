@@ -47,6 +47,19 @@ def test_secret_read_from_file(tmp_path: Path) -> None:
     assert config.apis[0].handlers == "s3cret"
 
 
+def test_an_unset_variable_reads_its_name_file_secret(tmp_path: Path) -> None:
+    secret = tmp_path / "jwt"
+    secret.write_text("from-a-mounted-secret\n")
+    text = "apis: [{spec: a.yaml, handlers: '${JWT_SECRET}'}]"
+    config = load_config(write(tmp_path, text), environ={"JWT_SECRET_FILE": str(secret)})
+    assert config.apis[0].handlers == "from-a-mounted-secret"
+    both = {"JWT_SECRET": "from-env", "JWT_SECRET_FILE": str(secret)}
+    assert load_config(write(tmp_path, text), environ=both).apis[0].handlers == "from-env"
+    with pytest.raises(ConfigError, match="JWT_SECRET_FILE: cannot read secret file") as raised:
+        load_config(write(tmp_path, text), environ={"JWT_SECRET_FILE": str(tmp_path / "none")})
+    assert "from-a-mounted-secret" not in str(raised.value)
+
+
 def test_unknown_key_names_file_key_and_accepted_keys(tmp_path: Path) -> None:
     path = write(tmp_path, "apis: [{spec: a.yaml}]\nserver: {hots: x}")
     with pytest.raises(ConfigError) as info:

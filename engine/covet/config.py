@@ -428,7 +428,11 @@ def _normalise_middleware(value: Any) -> Any:
 
 
 def interpolate(value: Any, environ: Mapping[str, str], *, where: str) -> Any:
-    """Replace ``${VAR:-default}`` and ``${file:path}`` in every string of a loaded document."""
+    """Replace ``${VAR:-default}`` and ``${file:path}`` in every string of a loaded document.
+
+    An unset ``VAR`` whose ``VAR_FILE`` is set reads that file instead (Docker's and
+    Kubernetes' convention for secrets mounted as files: ``COVET_JWT_SECRET_FILE=/run/secrets/jwt``).
+    """
     if isinstance(value, str):
         return _interpolate_str(value, environ, where)
     if isinstance(value, list):
@@ -450,6 +454,14 @@ def _interpolate_str(text: str, environ: Mapping[str, str], where: str) -> str:
         name, default = match.group(1), match.group(2)
         if name in environ and (environ[name] or default is None):
             return environ[name]
+        secret = environ.get(f"{name}_FILE")
+        if secret and name not in environ:  # Docker's convention: NAME_FILE=/run/secrets/name
+            try:
+                return Path(secret).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{name}_FILE: cannot read secret file {secret}: {exc.strerror}", file=where
+                ) from exc
         if default is not None:
             return default
         raise ConfigError(
