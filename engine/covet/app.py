@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from covet._problem import ProblemRenderer
 from covet.api import Api, CodeRoute, RouteInfo, build_api
@@ -25,6 +25,9 @@ from covet.middleware.security_headers import SecurityHeadersMiddleware
 from covet.middleware.trusted_hosts import TrustedHostsMiddleware, compile_trusted_hosts
 from covet.providers.base import Provider
 from covet.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from covet.observability.metrics import MetricsMiddleware
 
 __all__ = ["Api", "CovetApp", "RouteInfo"]
 
@@ -53,6 +56,7 @@ class CovetApp:
         self._api: Api | None = None
         self._dispatcher: Dispatcher | None = None
         self._chain: ASGIApp | None = None
+        self._metrics: MetricsMiddleware | None = None
         if compile_now:
             self.compile()
 
@@ -168,7 +172,19 @@ class CovetApp:
         problems = self.api.errors
         if app is not inner:
             app = MiddlewareGuard(app, problems)
-        return _edge_middleware(app, self.config, problems, inner)
+        return self._with_metrics(_edge_middleware(app, self.config, problems, inner))
+
+    def _with_metrics(self, app: ASGIApp) -> ASGIApp:
+        """The metrics layer, outermost (it times and sizes what the client gets), when on."""
+        if not self.config.metrics.enabled:
+            return app
+        # NOTE: imported on demand: prometheus-client is an optional extra (covetpy[metrics])
+        from covet.observability.metrics import MetricsMiddleware
+
+        self._metrics = MetricsMiddleware(
+            app, self.config.metrics, providers=lambda: self._providers, api=lambda: self._api
+        )
+        return self._metrics
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -203,6 +219,8 @@ class CovetApp:
         for provider in self._providers:
             await provider.open()
         await self.api.warm_up()
+        if self._metrics is not None:
+            await self._metrics.start()
         for hook in self.on_startup:
             await hook()
 
@@ -212,6 +230,8 @@ class CovetApp:
             for hook in reversed(self.on_shutdown):
                 await hook()
         finally:
+            if self._metrics is not None:
+                await self._metrics.stop()
             if self._api is not None:
                 await self._api.shut_down()
             for provider in reversed(self._providers):

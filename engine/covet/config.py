@@ -43,6 +43,7 @@ from covet.limits.settings import RateLimitSettings
 from covet.middleware.compression import CompressionSettings
 from covet.middleware.cors import CorsSettings
 from covet.middleware.security_headers import SecurityHeadersSettings
+from covet.observability.settings import MetricsSettings
 from covet.providers.cache.settings import CacheSettings
 from covet.security.passwords import PasswordSettings
 from covet.security.settings import SchemeSettings
@@ -200,6 +201,9 @@ class ServerConfig(_Frozen):
     workers: int = Field(default=1, ge=1)
     access_log: bool = True
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line for the access log and every covet.* logger
+    (docs/observability.md)."""
     head_timeout: float = Field(default=10.0, gt=0)
     """Seconds a client has to send a whole request head (line and headers), then 408."""
     body_timeout: float = Field(default=30.0, gt=0)
@@ -383,6 +387,9 @@ class CovetConfig(_Frozen):
     given (``compression: true`` for the defaults)."""
     errors: ErrorsSettings = ErrorsSettings()
     """The body of every error CovetPy sends (docs/errors.md): ``format: problem`` or a renderer."""
+    metrics: MetricsSettings = MetricsSettings()
+    """Prometheus metrics at ``/metrics`` (docs/observability.md); off unless given
+    (``metrics: true`` for the defaults)."""
     trusted_hosts: list[str] | None = None
     """``Host`` values served (``example.com``, ``*.example.com``); any other is a 400."""
     validators: dict[str, str] = Field(default_factory=dict)

@@ -1,17 +1,20 @@
 """``covet run``: serve the app with uvicorn (uvloop + httptools, with CovetPy's server limits).
 
     covet run [-c specs/covet.yaml] [--host H] [--port P] [--workers N] [--no-access-log]
-              [--reload] [--head-timeout S] [--body-timeout S] [--keep-alive-timeout S]
+              [--log-level L] [--log-format text|json] [--reload] [--head-timeout S] [--body-timeout S] [--keep-alive-timeout S]
               [--max-header-size B] [--max-headers N] [--max-concurrency N|none]
               [--shutdown-timeout S]
 
 Flags override covet.yaml's ``server:`` keys. With ``--workers N`` each worker re-reads
-covet.yaml; the overrides reach it serialised in ``COVET_SERVER_OVERRIDES``.
+covet.yaml; the overrides reach it serialised in ``COVET_SERVER_OVERRIDES``; with ``metrics:``
+on, the workers share a fresh ``PROMETHEUS_MULTIPROC_DIR`` made for this start and removed
+when the server stops (covet.observability.multiprocess).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -44,6 +47,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--workers", type=int, help="worker processes (default: server.workers)")
     run.add_argument("--no-access-log", action="store_true", help="turn the access log off")
     run.add_argument("--log-level", help="debug, info, warning, error (default: server.log_level)")
+    run.add_argument(
+        "--log-format", choices=("text", "json"),
+        help="json: one JSON object per line (default: server.log_format)",
+    )
     run.add_argument(
         "--reload", action="store_true",
         help="recompile in place when a spec file, covet.yaml or a handler module changes",
@@ -104,11 +111,29 @@ def _run(args: argparse.Namespace) -> int:
     uvicorn = _import_uvicorn(reload=args.reload)
     overrides = _overrides(args)
     config = with_server_overrides(load_config(args.config), overrides)
-    configure_logging(config.server.log_level)
+    configure_logging(config.server.log_level, config.server.log_format)
     if args.reload and config.server.workers > 1:
         print("covet: error: --reload serves one worker; drop --workers", file=sys.stderr)
         return 2
-    app = _compiled(CovetApp, config, args.config)
+    with _metrics_directory(config):
+        _serve(uvicorn, CovetApp, config, args, overrides)
+    return 0
+
+
+def _metrics_directory(config: CovetConfig) -> contextlib.AbstractContextManager[object]:
+    """The workers' shared metrics directory, made before anything imports prometheus-client."""
+    if not (config.metrics.enabled and config.server.workers > 1):
+        return contextlib.nullcontext()
+    from covet.observability.multiprocess import worker_metrics_directory
+
+    return worker_metrics_directory()
+
+
+def _serve(
+    uvicorn: ModuleType, factory: type[CovetApp], config: CovetConfig, args: argparse.Namespace,
+    overrides: dict[str, Any],
+) -> None:
+    app = _compiled(factory, config, args.config)
     api = app.api
     if args.reload:
         from covet.reload import Reloader
@@ -117,11 +142,14 @@ def _run(args: argparse.Namespace) -> int:
         app.on_startup.append(reloader.start)
         app.on_shutdown.append(reloader.stop)
     app.on_startup.append(freeze_startup_heap)
-    print(
-        f"covet: {len(api.routes)} routes compiled in {api.compile_seconds * 1000:.0f} ms; "
-        f"serving on http://{config.server.host}:{config.server.port}",
-        file=sys.stderr,
+    compiled = (
+        f"{len(api.routes)} routes compiled in {api.compile_seconds * 1000:.0f} ms; "
+        f"serving on http://{config.server.host}:{config.server.port}"
     )
+    if config.server.log_format == "json":
+        logging.getLogger("covet.run").info(compiled)
+    else:
+        print(f"covet: {compiled}", file=sys.stderr)
     options = uvicorn_options(config.server)
     if config.server.workers > 1:
         os.environ[_CONFIG_ENV] = os.path.abspath(args.config)
@@ -131,7 +159,6 @@ def _run(args: argparse.Namespace) -> int:
         )
     else:
         uvicorn.run(app, **options)
-    return 0
 
 
 def uvicorn_options(server: ServerConfig) -> dict[str, Any]:
@@ -162,7 +189,17 @@ def uvicorn_options(server: ServerConfig) -> dict[str, Any]:
         "timeout_keep_alive": server.keep_alive_timeout,
         "limit_concurrency": server.max_concurrency,
         "timeout_graceful_shutdown": server.shutdown_timeout,
+        **_log_config(server),
     }
+
+
+def _log_config(server: ServerConfig) -> dict[str, Any]:
+    """uvicorn's own loggers in covet.yaml's ``log_format`` (its defaults for text)."""
+    if server.log_format == "text":
+        return {}
+    from covet.observability.logs import log_config
+
+    return {"log_config": log_config(server.log_format, server.log_level)}
 
 
 def _import_uvicorn(*, reload: bool) -> ModuleType:
@@ -193,6 +230,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "port": args.port,
         "workers": args.workers,
         "log_level": args.log_level,
+        "log_format": args.log_format,
         "access_log": False if args.no_access_log else None,
         "head_timeout": args.head_timeout,
         "body_timeout": args.body_timeout,
@@ -247,7 +285,7 @@ def app_factory() -> CovetApp:
 
     config = load_config(os.environ.get(_CONFIG_ENV, DEFAULT_CONFIG))
     config = with_server_overrides(config, json.loads(os.environ.get(_OVERRIDES_ENV) or "{}"))
-    configure_logging(config.server.log_level)
+    configure_logging(config.server.log_level, config.server.log_format)
     app = CovetApp(config)
     app.on_startup.append(freeze_startup_heap)
     return app
@@ -269,10 +307,14 @@ async def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Every covet.* logger to stderr at ``level``, as text or one JSON object per line."""
+    from covet.observability.logs import JsonFormatter, text_formatter
+
     logger = logging.getLogger("covet")
     if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
+        logger.addHandler(logging.StreamHandler())
+    formatter = JsonFormatter() if log_format == "json" else text_formatter()
+    for handler in logger.handlers:
+        handler.setFormatter(formatter)
     logger.setLevel(level.upper())

@@ -114,7 +114,10 @@ class RateLimitStep:
 
     kind = "rate_limit"
 
-    __slots__ = ("limiter", "name", "operation", "parts", "policy_header", "rate_names", "windows")
+    __slots__ = (
+        "limiter", "name", "operation", "parts", "policy_header", "rate_names", "rejections",
+        "windows",
+    )
 
     def __init__(self, limiter: Limiter, name: str, windows: tuple[Rate, ...], *,
                  parts: tuple[KeyPart, ...], operation: str, headers: bool = True) -> None:
@@ -123,6 +126,8 @@ class RateLimitStep:
         self.windows = windows
         self.parts = parts
         self.operation = operation
+        self.rejections = 0
+        """Requests this step refused with 429 since it was compiled; for metrics."""
         self.rate_names = tuple(
             _sf_string(name if len(windows) == 1 else f"{name}-{w.seconds}s") for w in windows
         )
@@ -138,6 +143,7 @@ class RateLimitStep:
             if outcome is not None:
                 ctx.headers["ratelimit"] = self.remaining(outcome)
         if outcome is not None and not outcome.allowed:
+            self.rejections += 1
             raise self.refusal(outcome)
         return None
 

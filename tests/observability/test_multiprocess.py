@@ -1,0 +1,39 @@
+"""metrics under ``covet run --workers 2``: any worker answers /metrics with every worker's
+counts (prometheus-client's multiprocess mode in a directory made for this start, removed at
+exit)."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+from tests.e2e.conftest import start_server
+from tests.observability.conftest import CONFIG, value
+
+
+def fetch(url: str) -> str:
+    # NOTE: a new connection each time (no keep-alive): the kernel hands each to either worker
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())
+
+
+def test_two_workers_report_the_sum_of_their_requests(tmp_path: Path) -> None:
+    server = start_server(CONFIG, "--workers", "2", env={"TMPDIR": str(tmp_path)})
+    try:
+        directories = list(tmp_path.glob("covet-metrics-*"))
+        pids: set[str] = set()
+        sent = 0
+        while sent < 40 or (len(pids) < 2 and sent < 400):
+            pids.add(fetch(f"{server.url}/whoami"))
+            sent += 1
+        scrapes = [fetch(f"{server.url}/metrics") for _ in range(12)]
+    finally:
+        server.stop()
+    assert len(pids) == 2, "both workers served requests"
+    assert len(directories) == 1  # one fresh directory for this start
+    labels = {"operation": "whoami", "method": "GET", "status": "2xx"}
+    for text in scrapes:
+        assert value(text, "covet_http_requests_total", **labels) == sent
+        assert value(text, "covet_http_request_duration_seconds_count", **labels) == sent
+        assert value(text, "covet_http_requests_in_flight") == 0
+    assert not list(tmp_path.glob("covet-metrics-*")), "removed when the server stopped"
