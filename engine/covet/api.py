@@ -39,6 +39,7 @@ from covet.error_bodies.conformance import ErrorBodyChecker, Mismatch, log_misma
 from covet.error_bodies.renderer import build_error_renderer
 from covet.errors import ProviderError
 from covet.limits.step import rate_limit_step
+from covet.media import CodecRegistry, build_registry
 from covet.providers.base import HealthReport, Provider
 from covet.routing import CONVERTERS, Router
 from covet.routing.template import parse_template
@@ -173,6 +174,7 @@ class _Builder:
             self.config.errors, self.config.limits.max_error_details,
             check_responses=self.validates_responses(),
         )
+        codecs = registry_of(self.config)
         operations: list[Operation] = []
         specs: list[SpecDocument] = []
         mismatches: list[Mismatch] = []
@@ -182,7 +184,7 @@ class _Builder:
             compiler = SchemaCompiler(spec)
             compiled = compile_operations(
                 spec, prefix=api_config.prefix, validate_responses=self.validates_responses(),
-                compiler=compiler,
+                compiler=compiler, codecs=codecs,
             )
             for operation in compiled:
                 self.add_operation(operation, api_config)
@@ -269,9 +271,6 @@ class _Builder:
             binding,
             steps=compile_steps(setup),
             max_body_size=max_body,
-            max_depth=self.config.limits.max_depth,
-            strict_json=self.config.limits.strict_json,
-            max_form_fields=self.config.limits.max_form_fields,
             validate_response=validate_response,
             providers=self.providers,
             checks=checks,
@@ -320,6 +319,15 @@ def compile_steps(setup: StepSetup) -> tuple[Step, ...]:
                 raise TypeError(f"the {kind} step factory built a {step.kind!r} step")
             steps.append(step)
     return tuple(steps)
+
+
+def registry_of(config: CovetConfig) -> CodecRegistry:
+    """The app's codecs: covet.yaml's ``media.codecs`` and the built-ins under its ``limits``."""
+    limits = config.limits
+    return build_registry(
+        config.media.codecs, max_depth=limits.max_depth, strict_json=limits.strict_json,
+        max_form_fields=limits.max_form_fields,
+    )
 
 
 def extend_sys_path(config: CovetConfig) -> None:

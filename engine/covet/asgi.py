@@ -22,6 +22,7 @@ from covet.errors import (
     ProviderError,
     ServiceUnavailableError,
 )
+from covet.media import ErrorFormats
 from covet.request import MAX_QUERY_PARAMS, ClientDisconnect, Request
 from covet.response import Response
 from covet.routing import Router
@@ -117,7 +118,7 @@ class Dispatcher:
     middleware), so they cost no middleware layer (docs/cors-and-headers.md).
     """
 
-    __slots__ = ("header_names", "headers", "max_query_params", "problems", "router")
+    __slots__ = ("error_formats", "header_names", "headers", "max_query_params", "problems", "router")
 
     def __init__(
         self,
@@ -130,6 +131,8 @@ class Dispatcher:
         self.max_query_params = max_query_params
         self.headers: tuple[tuple[bytes, bytes], ...] = ()
         self.header_names: frozenset[bytes] = frozenset()
+        self.error_formats = ErrorFormats()
+        """Error bodies as problem+xml or MessagePack for a client that asks for them."""
 
     def add_headers(self, headers: tuple[tuple[bytes, bytes], ...]) -> None:
         """Send these fields (names lower-case) on every response that does not set them."""
@@ -178,6 +181,8 @@ class Dispatcher:
                     response = unavailable(scope, exc, endpoint.label, self.problems, endpoint)
                 except Exception as exc:  # noqa: BLE001 - the edge turns anything into a 500
                     response = internal_error(scope, exc, endpoint.label, self.problems, endpoint)
+        if response.status_code >= 400:
+            response = self.error_formats(response, scope)
         await send_response(response, scope, send, self._fields(response) if self.headers else None)
 
     def _fields(self, response: Response) -> list[tuple[bytes, bytes]]:

@@ -40,6 +40,7 @@ from covet.error_bodies.settings import ErrorsSettings
 from covet.errors import ConfigError
 from covet.limits.policy import parse_policy
 from covet.limits.settings import RateLimitSettings
+from covet.media.settings import MediaSettings
 from covet.middleware.compression import CompressionSettings
 from covet.middleware.cors import CorsSettings
 from covet.middleware.security_headers import SecurityHeadersSettings
@@ -387,6 +388,8 @@ class CovetConfig(_Frozen):
     given (``compression: true`` for the defaults)."""
     errors: ErrorsSettings = ErrorsSettings()
     """The body of every error CovetPy sends (docs/errors.md): ``format: problem`` or a renderer."""
+    media: MediaSettings = MediaSettings()
+    """Codecs for media types CovetPy does not ship (docs/media-types.md)."""
     metrics: MetricsSettings = MetricsSettings()
     """Prometheus metrics at ``/metrics`` (docs/observability.md); off unless given
     (``metrics: true`` for the defaults)."""

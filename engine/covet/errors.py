@@ -6,6 +6,7 @@
     │   ├── RefResolutionError            a $ref that cannot be resolved
     │   ├── RouteConflictError            two templates that are the same route
     │   ├── BindingError                  operationId -> handler, or handler parameter -> source
+    │   ├── NoCodecError                  a declared media type no codec serves
     │   └── ConfigError                   covet.yaml: unknown key, bad value, missing variable
     ├── HTTPError                         request time; rendered as application/problem+json
     │   ├── BadRequestError           400 (unparseable body, bad encoding)
@@ -41,6 +42,7 @@ __all__ = [
     "ForbiddenError",
     "HTTPError",
     "MethodNotAllowedError",
+    "NoCodecError",
     "NotAcceptableError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -115,6 +117,10 @@ class RouteConflictError(SpecError):
 
 class BindingError(SpecError):
     """An operation without a handler, or a handler parameter nothing can supply."""
+
+
+class NoCodecError(SpecError):
+    """A media type the spec declares with a structured schema that no codec serves."""
 
 
 class ConfigError(SpecError):

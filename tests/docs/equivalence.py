@@ -51,7 +51,7 @@ def operation_shape(operation: Operation) -> dict[str, Any]:
         if body is None
         else (
             body.required,
-            [(m.media_type, m.kind, schema_shape(m.validator)) for m in body.media],
+            [(m.media_type, type(m.codec).__name__, schema_shape(m.validator)) for m in body.media],
         ),
         "responses": {
             status: (spec.media_types, {m: schema_shape(v) for m, v in spec.validators.items()})

@@ -20,7 +20,7 @@ STABLE_IDS = {
     "security-scheme-undefined", "security-scheme-unconfigured", "handler-import-failed", "handler-missing",
     "handler-param-unknown", "handler-param-unreachable", "schema-unused", "example-invalid",
     "config-operation-unknown", "integer-param-unbounded", "body-rule-field-unknown",
-    "error-body-mismatch",
+    "error-body-mismatch", "media-type-no-codec",
 }
 
 

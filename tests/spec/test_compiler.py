@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from covet.errors import SpecError, UnsupportedSpecError
+from covet.media import FormCodec, JSONCodec, RawCodec
 from covet.spec import load_spec
 from covet.spec.compiler import Operation, compile_operations
 
@@ -85,11 +86,11 @@ def test_body_media_types_are_classified_and_wildcards_tried_last(tmp_path: Path
 """)
     body = ops[0].request_body
     assert body is not None and body.required
-    assert [(m.media_type, m.kind) for m in body.media][-1] == ("*/*", "raw")
-    kinds = {m.media_type: m.kind for m in body.media}
-    assert kinds == {"application/merge-patch+json": "json", "application/x-www-form-urlencoded": "form",
-                     "image/*": "raw", "*/*": "raw"}
-    assert body.select("application/merge-patch+json").kind == "json"  # type: ignore[union-attr]
+    assert body.media[-1].media_type == "*/*" and body.media[-1].raw
+    kinds = {m.media_type: type(m.codec) for m in body.media}
+    assert kinds == {"application/merge-patch+json": JSONCodec, "application/x-www-form-urlencoded": FormCodec,
+                     "image/*": RawCodec, "*/*": RawCodec}
+    assert isinstance(body.select("application/merge-patch+json").codec, JSONCodec)  # type: ignore[union-attr]
     assert body.select("image/png").media_type == "image/*"  # type: ignore[union-attr]
     assert body.select("text/plain").media_type == "*/*"  # type: ignore[union-attr]
 

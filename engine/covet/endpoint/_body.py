@@ -14,8 +14,8 @@ from covet.errors import (
     RequestValidationError,
     UnsupportedMediaTypeError,
 )
-from covet.media import DecodeError, JSONDecoder
-from covet.request import Request, parse_form
+from covet.media import DecodeError
+from covet.request import Request
 from covet.spec.compiler import MediaBody, RequestBodySpec
 
 __all__ = ["STOP_CODES", "BodyReader", "detail", "redact", "validation_error"]
@@ -27,14 +27,12 @@ STOP_CODES = _BAD_REQUEST_CODES | {_MEDIA_TYPE}
 
 
 class BodyReader:
-    """How one operation reads its body: the declared media, the JSON decoder, the form limit."""
+    """How one operation reads its body: the declared media types, each with its codec."""
 
-    __slots__ = ("json", "max_form_fields", "spec")
+    __slots__ = ("spec",)
 
-    def __init__(self, spec: RequestBodySpec, json: JSONDecoder, max_form_fields: int) -> None:
+    def __init__(self, spec: RequestBodySpec) -> None:
         self.spec = spec
-        self.json = json
-        self.max_form_fields = max_form_fields
 
     async def read(self, request: Request, errors: list[dict[str, Any]]) -> Any:
         """The decoded, validated body (``None`` when absent); problems go to ``errors``."""
@@ -55,35 +53,16 @@ class BodyReader:
         return self.parse(media, raw, errors)
 
     def parse(self, media: MediaBody, raw: bytes, errors: list[dict[str, Any]]) -> Any:
-        if media.kind == "json":
-            try:
-                value = self.json.decode(raw)
-            except DecodeError as exc:
-                errors.append(detail("", f"Body: {exc.message}", exc.code))
-                return None
-        elif media.kind == "form":
-            value = self._form(media, raw, errors)
-            if value is None:
-                return None
-        else:
-            return raw
+        try:
+            value = media.codec.decode(raw)
+        except DecodeError as exc:
+            errors.append(detail("", f"Body: {exc.message}", exc.code))
+            return None
         if media.validator is not None:
             found = media.validator.errors(value)
             if found and media.secrets:
                 found = [redact(detail, media.secrets) for detail in found]
             errors.extend(found)
-        return value
-
-    def _form(self, media: MediaBody, raw: bytes, errors: list[dict[str, Any]]) -> Any:
-        try:
-            fields = parse_form(raw, self.max_form_fields)
-        except UnicodeDecodeError:
-            errors.append(detail("", "Form body is not valid UTF-8 (after percent-decoding)", "encoding"))
-            return None
-        value, form_errors = media.form_decoder(fields)
-        if form_errors and media.secrets:
-            form_errors = [redact(detail, media.secrets) for detail in form_errors]
-        errors.extend(form_errors)
         return value
 
 

@@ -19,7 +19,6 @@ from covet.endpoint._respond import Responder
 from covet.endpoint._scopes import ProviderScopes, scoped_names
 from covet.endpoint._steps import Context, Step
 from covet.errors import HTTPError
-from covet.media import JSONDecoder
 from covet.providers.base import Provider
 from covet.request import Request
 from covet.response import Response
@@ -56,9 +55,6 @@ class Endpoint:
         binding: Binding,
         *,
         max_body_size: int,
-        max_depth: int,
-        strict_json: bool = True,
-        max_form_fields: int = 1000,
         validate_response: bool = False,
         providers: Mapping[str, Provider] | None = None,
         checks: tuple[Check, ...] = (),
@@ -77,10 +73,7 @@ class Endpoint:
         self.needs_cookies = "cookie" in locations
         self.max_body_size = max_body_size
         body = operation.request_body
-        self.body = (
-            None if body is None
-            else BodyReader(body, JSONDecoder(max_depth=max_depth, strict=strict_json), max_form_fields)
-        )
+        self.body = None if body is None else BodyReader(body)
         self.arguments = Arguments(binding, {spec[0]: (spec[1], spec[2]) for spec in specs})
         self.respond = Responder(
             operation.responses, operation.default_status,

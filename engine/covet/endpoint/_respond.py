@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from covet.errors import HTTPError, NotAcceptableError
+from covet.errors import HTTPError
+from covet.media import Negotiator, Offer, accept_of, base_type
 from covet.request import Request
 from covet.response import Response, bytes_response, dump_json
 from covet.spec.compiler import ResponseSpec
@@ -22,13 +23,10 @@ __all__ = ["Responder", "negotiate"]
 
 logger = logging.getLogger("covet.endpoint")
 
-MediaChoice = tuple[str, tuple[bytes, bytes]]
-
-
 class Responder:
-    """Serializes one operation's results."""
+    """Serializes one operation's results, negotiating by ``Accept`` among declared media types."""
 
-    __slots__ = ("_media_cache", "default_status", "label", "qualname", "responses", "validate")
+    __slots__ = ("_negotiators", "default_status", "label", "qualname", "responses", "validate")
 
     def __init__(
         self,
@@ -44,8 +42,11 @@ class Responder:
         self.qualname = qualname
         self.label = label
         self.validate = validate
-        # PERF: media types per returned status, filled on first use (at most one per status).
-        self._media_cache: dict[int, tuple[MediaChoice, ...]] = {}
+        # PERF: one negotiator per returned status, built here for the declared ones; another
+        # status is added on first use (at most one per status, 100-599).
+        self._negotiators: dict[int, Negotiator] = {}
+        for status in {default_status, *(int(s) for s in responses if s.isdigit())}:
+            self._negotiators[status] = _negotiator(responses, status)
 
     def __call__(self, result: Any, request: Request) -> Response:
         if isinstance(result, Response):
@@ -65,37 +66,39 @@ class Responder:
         return response
 
     def _serialize(self, result: Any, status: int, request: Request) -> Response:
-        candidates = self._media_for(status)
-        if len(candidates) > 1:
-            media_type, header = negotiate(candidates, request.headers.get("accept"))
-        elif candidates:
-            media_type, header = candidates[0]
+        negotiator = self._negotiators.get(status) or self._negotiator_for(status)
+        offer = negotiator.fast
+        if offer is not None:
+            # PERF: the only offer is JSON: without Accept (or with */*) nothing is parsed.
+            accept = accept_of(request.scope)
+            if accept is not None and accept != "*/*":
+                offer = negotiator.choose(accept)
+        elif negotiator.offers:
+            offer = negotiator.choose(accept_of(request.scope))
         else:
-            media_type, header = _media_by_value(result)
-        if media_type.endswith("json") or media_type in ("*/*", "application/*"):
+            return _by_value(status, result)
+        if offer.json:
             if self.validate:
-                self._check(status, media_type, result)
-            if media_type in ("*/*", "application/*"):
-                media_type, header = _media_by_value(result)
-                if media_type != "application/json":
-                    return bytes_response(status, _as_bytes(result), header)
-            return bytes_response(status, dump_json(result), header)
-        if isinstance(result, (str, bytes)):
-            return bytes_response(status, _as_bytes(result), header)
-        raise TypeError(
-            f"handler {self.qualname} returned {type(result).__name__} for a "
-            f"{media_type} response; return str/bytes or a Response"
-        )
+                self._check(status, offer.media_type, result)
+            return bytes_response(status, dump_json(result), offer.header)
+        codec = offer.codec
+        if codec is None:
+            return _by_value(status, result)
+        try:
+            body = codec.encode(result)
+        except TypeError as exc:
+            raise TypeError(
+                f"handler {self.qualname} returned {type(result).__name__} for a "
+                f"{offer.media_type} response, which its codec cannot encode ({exc}); return "
+                "what the codec takes (str/bytes for text and binary types) or a Response"
+            ) from exc
+        return bytes_response(status, body, offer.header)
 
-    def _media_for(self, status: int) -> tuple[MediaChoice, ...]:
-        cached = self._media_cache.get(status)
-        if cached is None:
-            spec = _response_spec(self.responses, status)
-            media_types = spec.media_types if spec is not None else ()
-            cached = tuple((m, _content_type_header(m)) for m in media_types)
-            if 100 <= status < 600:
-                self._media_cache[status] = cached
-        return cached
+    def _negotiator_for(self, status: int) -> Negotiator:
+        negotiator = _negotiator(self.responses, status)
+        if 100 <= status < 600:
+            self._negotiators[status] = negotiator
+        return negotiator
 
     def _check(self, status: int, media_type: str, result: Any) -> None:
         spec = _response_spec(self.responses, status)
@@ -107,6 +110,23 @@ class Responder:
         if problems:
             logger.error("response of %s does not match its schema: %s", self.label, problems)
             raise HTTPError("Response validation failed", status=500, title="Internal Server Error")
+
+
+def _negotiator(responses: Mapping[str, ResponseSpec], status: int) -> Negotiator:
+    spec = _response_spec(responses, status)
+    if spec is None:
+        return Negotiator(())
+    offers = []
+    for media_type in spec.media_types:
+        codec = spec.codecs.get(media_type)
+        json = codec is not None and _is_json(media_type)
+        offers.append(Offer(media_type, _content_type_header(media_type), codec, json))
+    return Negotiator(offers)
+
+
+def _is_json(media_type: str) -> bool:
+    base = base_type(media_type)
+    return base == "application/json" or base.endswith("+json")
 
 
 def _response_spec(responses: Mapping[str, ResponseSpec], status: int) -> ResponseSpec | None:
@@ -125,65 +145,24 @@ def _content_type_header(media_type: str) -> tuple[bytes, bytes]:
     return (b"content-type", value.encode("latin-1"))
 
 
-_JSON = ("application/json", (b"content-type", b"application/json"))
-_TEXT = ("text/plain", (b"content-type", b"text/plain; charset=utf-8"))
-_OCTETS = ("application/octet-stream", (b"content-type", b"application/octet-stream"))
+_JSON = (b"content-type", b"application/json")
+_TEXT = (b"content-type", b"text/plain; charset=utf-8")
+_OCTETS = (b"content-type", b"application/octet-stream")
 
 
-def _media_by_value(result: Any) -> MediaChoice:
+def _by_value(status: int, result: Any) -> Response:
+    """No media type declared (or a wildcard): JSON for data, text for str, bytes as they are."""
     if isinstance(result, str):
-        return _TEXT
+        return bytes_response(status, result.encode("utf-8"), _TEXT)
     if isinstance(result, bytes):
-        return _OCTETS
-    return _JSON
+        return bytes_response(status, result, _OCTETS)
+    return bytes_response(status, dump_json(result), _JSON)
 
 
-def _as_bytes(result: str | bytes) -> bytes:
-    return result.encode("utf-8") if isinstance(result, str) else result
-
-
-def negotiate(candidates: tuple[MediaChoice, ...], accept: str | None) -> MediaChoice:
-    """Pick the declared media type the ``Accept`` header prefers (first declared on a tie).
+def negotiate(offers: tuple[Offer, ...], accept: str | None) -> Offer:
+    """The declared offer ``accept`` prefers (first declared on a tie); see covet.media.
 
     Raises:
-        NotAcceptableError: the client accepts none of the declared types.
+        NotAcceptableError: the client accepts none of them.
     """
-    if not accept:
-        return candidates[0]
-    best: tuple[float, int] | None = None
-    chosen = None
-    for index, candidate in enumerate(candidates):
-        quality = _quality(candidate[0], accept)
-        if quality > 0 and (best is None or (quality, -index) > best):
-            best, chosen = (quality, -index), candidate
-    if chosen is None:
-        declared = ", ".join(c[0] for c in candidates)
-        raise NotAcceptableError(f"This operation can answer with: {declared}")
-    return chosen
-
-
-def _quality(media_type: str, accept: str) -> float:
-    kind = media_type.split("/", 1)[0]
-    best = 0.0
-    best_specificity = -1
-    for item in accept.split(","):
-        value, *params = (p.strip() for p in item.split(";"))
-        value = value.lower()
-        if value == media_type:
-            specificity = 2
-        elif value == f"{kind}/*":
-            specificity = 1
-        elif value == "*/*":
-            specificity = 0
-        else:
-            continue
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if specificity > best_specificity:
-            best, best_specificity = quality, specificity
-    return best
+    return Negotiator(offers).choose(accept)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from covet.errors import RefResolutionError, RouteConflictError, SpecError, UnsupportedSpecError
+from covet.errors import (
+    NoCodecError,
+    RefResolutionError,
+    RouteConflictError,
+    SpecError,
+    UnsupportedSpecError,
+)
 from covet.lint.finding import Finding
 from covet.lint.rules import make_finding
 from covet.spec import SpecDocument
@@ -26,6 +32,8 @@ def rule_for_error(exc: SpecError, default: str = "operation-invalid") -> str:
         return "ref-unresolved"
     if isinstance(exc, RouteConflictError):
         return "route-conflict"
+    if isinstance(exc, NoCodecError):
+        return "media-type-no-codec"
     if exc.pointer is not None and "/security/" in exc.pointer:
         return "security-scheme-undefined"  # the compiler's own check of a requirement
     return default

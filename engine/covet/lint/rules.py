@@ -79,6 +79,10 @@ _ALL = (
     Rule("body-rule-field-unknown", "error",
          "a unique or validators rule names a field the request body schema cannot have",
          "Fix the path (/user/email or user.email) to a field of the body, or declare it there."),
+    Rule("media-type-no-codec", "error",
+         "a declared media type with a structured schema has no codec to decode or encode it",
+         "Add media.codecs.<type>: 'package.module:Class' to covet.yaml, or give the media type "
+         "a string schema (format: binary) to take bytes (docs/media-types.md)."),
     Rule("error-body-mismatch", "warning",
          "an error response's declared schema does not match the error body CovetPy sends",
          "Add an errors: renderer to covet.yaml that returns the declared shape (docs/errors.md)."),

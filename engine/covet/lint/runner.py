@@ -34,6 +34,7 @@ from covet.lint.operations import check_operation, check_security, security_sche
 from covet.lint.rules import make_finding
 from covet.lint.schemas import check_unused_schemas
 from covet.lint.sites import OperationSite, compile_site, iter_sites
+from covet.media import CodecRegistry, build_registry
 from covet.routing import Router
 from covet.spec import SpecDocument
 from covet.spec._files import line_finder
@@ -106,6 +107,7 @@ def validate_config(
     run = _Run({*providers, *_provider_names(config)}, check_handlers=True)
     run.auth = frozenset(config.auth)
     run.errors = _error_renderer(config, run.out, config_file)
+    run.codecs = _codecs(config, run.out, config_file)
     if cache:
         settings = config.spec_cache
         run.cache = spec_cache_from_env(
@@ -162,6 +164,8 @@ class _Run:
         """covet.yaml's ``operations`` and path; empty and None when checking bare specs."""
         self.errors: ProblemRenderer | None = ProblemRenderer()
         """What renders error bodies (covet.yaml's ``errors:``); None when it cannot be built."""
+        self.codecs: CodecRegistry | None = None
+        """covet.yaml's codecs (``media.codecs``) and the built-ins; None: the built-ins."""
 
     def import_handlers(
         self, module: str, file: str | None = None, pointer: str | None = None
@@ -227,7 +231,7 @@ class _Run:
 
     def _compile_and_bind(self, mount: _Mount, site: OperationSite) -> None:
         try:
-            operation = compile_site(mount.doc, mount.compiler, site, mount.prefix)
+            operation = compile_site(mount.doc, mount.compiler, site, mount.prefix, self.codecs)
         except RefResolutionError as exc:
             if mount.trusted:  # NOTE: otherwise every broken $ref was reported while loading
                 self.out.add_error(exc, doc=mount.doc)
@@ -312,6 +316,20 @@ def _error_renderer(config: CovetConfig, out: Collector, file: str) -> ProblemRe
 
     try:
         return build_error_renderer(config.errors, config.limits.max_error_details)
+    except ConfigError as exc:
+        out.findings.append(_config_finding(exc, file))
+        return None
+
+
+def _codecs(config: CovetConfig, out: Collector, file: str) -> CodecRegistry | None:
+    """The registry the app would build; a codec that does not import is config-invalid (the
+    built-ins are used to check the specs then)."""
+    limits = config.limits
+    try:
+        return build_registry(
+            config.media.codecs, max_depth=limits.max_depth, strict_json=limits.strict_json,
+            max_form_fields=limits.max_form_fields,
+        )
     except ConfigError as exc:
         out.findings.append(_config_finding(exc, file))
         return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from covet.lint.collector import Collector
+from covet.media import CodecRegistry
 from covet.spec import SpecDocument
 from covet.spec.compiler import (  # NOTE: the private two are compile_operations' own steps
     HTTP_METHODS,
@@ -83,7 +84,8 @@ def _site(
 
 
 def compile_site(
-    doc: SpecDocument, compiler: SchemaCompiler, site: OperationSite, prefix: str
+    doc: SpecDocument, compiler: SchemaCompiler, site: OperationSite, prefix: str,
+    codecs: CodecRegistry | None = None,
 ) -> Operation:
     """The compiled operation, exactly as the app would compile it.
 
@@ -92,5 +94,5 @@ def compile_site(
     """
     return compile_operation(
         doc, compiler, site.template, prefix, site.method, site.path_item, site.item_file,
-        site.item_pointer,
+        site.item_pointer, codecs=codecs,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from covet._naming import python_name
+from covet.media import FormCodec
 from covet.scaffold.pytypes import ANY, BYTES, DICT, NONE, STR, PyType, SchemaTyper, union
 from covet.spec import SpecDocument
 from covet.spec.compiler import Operation, compile_operations, escape_pointer
@@ -217,12 +218,14 @@ def _body_arg(spec: SpecDocument, typer: SchemaTyper, operation: Operation) -> S
     content = body.get("content") or {}
     types = []
     for media in body_spec.media:
-        if media.kind == "json":
+        if media.raw:
+            types.append(BYTES)
+        elif isinstance(media.codec, FormCodec):
+            types.append(DICT)
+        else:
             media_obj = content.get(media.media_type) or {}
             schema = media_obj.get("schema") if isinstance(media_obj, Mapping) else None
             types.append(typer.of(schema, file) if schema is not None else ANY)
-        else:
-            types.append(DICT if media.kind == "form" else BYTES)
     annotation = union(types) if types else ANY
     if body_spec.required:
         return StubArg("body", annotation)

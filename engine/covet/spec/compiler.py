@@ -13,14 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from covet.errors import SpecError, UnsupportedSpecError
+from covet.errors import NoCodecError, SpecError, UnsupportedSpecError
+from covet.media import Codec, CodecRegistry, RawCodec, SchemaSite, base_type, default_registry
 from covet.spec.rules import BodyRule, collect_body_rules
 from covet.validation import (
     ParameterSpec,
     ParametersValidator,
     SchemaCompiler,
     SchemaValidator,
-    build_form_decoder,
     build_parameters,
 )
 
@@ -50,17 +50,22 @@ def escape_pointer(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class MediaBody:
-    """How one request media type is parsed and checked."""
+    """How one request media type is parsed and checked: its codec, then its schema."""
 
     media_type: str
-    kind: str  # "json", "form" or "raw"
+    codec: Codec
+    """Chosen (and bound to the schema) at compile time: covet.media's registry."""
     validator: SchemaValidator | None
-    form_decoder: Any = None
     rules: tuple[BodyRule, ...] = ()
     """``x-covet-unique`` / ``x-covet-validators`` of the body's fields (covet.spec.rules)."""
     secrets: frozenset[str] = frozenset()
     """Names of the body's ``format: password`` and ``writeOnly`` properties, at any depth: their
     values never appear in an error detail or message."""
+
+    @property
+    def raw(self) -> bool:
+        """The body reaches the handler as bytes (no schema check)."""
+        return isinstance(self.codec, RawCodec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,9 @@ class ResponseSpec:
     status: str
     media_types: tuple[str, ...]
     validators: Mapping[str, SchemaValidator] = field(default_factory=dict)
+    codecs: Mapping[str, Codec | None] = field(default_factory=dict)
+    """The codec of each media type (bound to its schema); None for a declared wildcard, whose
+    body is chosen by the returned value (JSON for data, text for str, bytes as they are)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +132,17 @@ def compile_operations(
     prefix: str = "",
     validate_responses: bool = False,
     compiler: SchemaCompiler | None = None,
+    codecs: CodecRegistry | None = None,
 ) -> list[Operation]:
     """Every operation under ``paths`` of ``spec`` (a loaded ``SpecDocument``), in spec order.
 
     Raises:
         SpecError: a schema that cannot be compiled, a path key CovetPy cannot route, a
-            ``$ref`` that does not resolve; always with file and JSON pointer.
+            ``$ref`` that does not resolve, a media type no codec serves (NoCodecError);
+            always with file and JSON pointer.
     """
     compiler = compiler or SchemaCompiler(spec)
+    codecs = codecs or default_registry()
     paths = spec.root.get("paths") or {}
     if not isinstance(paths, Mapping):
         raise SpecError("'paths' must be a mapping", file=spec.path, pointer="/paths")
@@ -150,7 +161,7 @@ def compile_operations(
             operations.append(
                 compile_operation(
                     spec, compiler, str(template), prefix, method, path_item, item_file,
-                    item_pointer, validate_responses=validate_responses,
+                    item_pointer, validate_responses=validate_responses, codecs=codecs,
                 )
             )
     return operations
@@ -180,6 +191,7 @@ def compile_operation(
     item_pointer: str,
     *,
     validate_responses: bool = False,
+    codecs: CodecRegistry | None = None,
 ) -> Operation:
     """One operation of a (dereferenced) path item, compiled as the app serves it.
 
@@ -192,7 +204,8 @@ def compile_operation(
         raise SpecError("an Operation must be a mapping", file=op_file, pointer=op_pointer)
     params = _merged_parameters(spec, path_item, item_file, item_pointer, op, op_file, op_pointer)
     _check_path_parameters(template, params, op_file, op_pointer)
-    responses = _compile_responses(spec, compiler, op, op_file, op_pointer, validate_responses)
+    codecs = codecs or default_registry()
+    responses = _compile_responses(spec, compiler, codecs, op, op_file, op_pointer, validate_responses)
     operation_id = op.get("operationId") or None
     security, schemes, security_pointer = _compile_security(spec, op, op_file, op_pointer)
     return Operation(
@@ -203,7 +216,7 @@ def compile_operation(
         file=op_file,
         pointer=op_pointer,
         parameters=build_parameters(params, compiler),
-        request_body=_compile_body(spec, compiler, op, op_file, op_pointer),
+        request_body=_compile_body(spec, compiler, codecs, op, op_file, op_pointer),
         responses=responses,
         default_status=_default_status(responses),
         handler_ref=op.get("x-covet-handler"),
@@ -311,7 +324,8 @@ def _check_path_parameters(
 
 
 def _compile_body(
-    spec: Any, compiler: SchemaCompiler, op: Mapping[str, Any], file: str, pointer: str
+    spec: Any, compiler: SchemaCompiler, codecs: CodecRegistry, op: Mapping[str, Any],
+    file: str, pointer: str,
 ) -> RequestBodySpec | None:
     if "requestBody" not in op:
         return None
@@ -321,10 +335,11 @@ def _compile_body(
     for media_type, media_obj in content.items():
         media_pointer = f"{body_pointer}/content/{escape_pointer(str(media_type))}"
         compiled = _compile_media(
-            compiler, str(media_type).lower(), media_obj or {}, body_file, media_pointer
+            spec, compiler, codecs, str(media_type).lower(), media_obj or {}, body_file,
+            media_pointer,
         )
         schema = (media_obj or {}).get("schema")
-        if compiled.kind != "raw" and schema is not None:
+        if not compiled.raw and schema is not None:
             rules = collect_body_rules(spec, schema, body_file, media_pointer + "/schema")
             secrets = secret_properties(spec, schema, body_file)
             compiled = dataclasses.replace(compiled, rules=rules, secrets=secrets)
@@ -391,32 +406,40 @@ def _is_secret(spec: Any, schema: Any, base: str) -> bool:
 
 
 def _compile_media(
-    compiler: SchemaCompiler, media_type: str, media_obj: Mapping[str, Any], file: str, pointer: str
+    spec: Any, compiler: SchemaCompiler, codecs: CodecRegistry, media_type: str,
+    media_obj: Mapping[str, Any], file: str, pointer: str,
 ) -> MediaBody:
     schema = media_obj.get("schema")
     schema_pointer = pointer + "/schema"
-    if _is_json(media_type):
-        validator = None
-        if schema is not None:
-            validator = compiler.validator(
-                schema, base=file, pointer=schema_pointer, direction="request", location="body"
-            )
-        return MediaBody(media_type, "json", validator)
-    if media_type == "application/x-www-form-urlencoded" and schema is not None:
-        validator = compiler.validator(
-            schema, base=file, pointer=schema_pointer, direction="request", location="body"
+    site = SchemaSite(spec, schema, file, schema_pointer, media_obj, "request", compiler)
+    codec = _codec_for(codecs, media_type, site, file, pointer)
+    if isinstance(codec, RawCodec) or schema is None:
+        return MediaBody(media_type, codec, None)
+    validator = compiler.validator(
+        schema, base=file, pointer=schema_pointer, direction="request", location="body"
+    )
+    return MediaBody(media_type, codec, validator)
+
+
+def _codec_for(
+    codecs: CodecRegistry, media_type: str, site: SchemaSite, file: str, pointer: str
+) -> Codec:
+    codec = codecs.for_media(media_type, site)
+    if codec is None:
+        raise NoCodecError(
+            f"no codec serves {base_type(media_type)!r} ({site.direction} body with a structured "
+            "schema): declare one under covet.yaml's media.codecs ({'" + base_type(media_type)
+            + "': 'package.module:Class'}), or give it a string schema (format: binary) to "
+            "take the body as bytes (docs/media-types.md)",
+            file=file, pointer=pointer,
         )
-        decoder = build_form_decoder(
-            schema, base=file, pointer=schema_pointer, compiler=compiler,
-            encoding=media_obj.get("encoding"),
-        )
-        return MediaBody(media_type, "form", validator, decoder)
-    return MediaBody(media_type, "raw", None)
+    return codec
 
 
 def _compile_responses(
     spec: Any,
     compiler: SchemaCompiler,
+    codecs: CodecRegistry,
     op: Mapping[str, Any],
     file: str,
     pointer: str,
@@ -431,19 +454,29 @@ def _compile_responses(
         resp, resp_file, resp_pointer = spec.deref(raw, file, resp_pointer)
         content = (resp or {}).get("content") or {}
         validators: dict[str, SchemaValidator] = {}
-        if validate:
-            for media_type, media_obj in content.items():
-                schema = (media_obj or {}).get("schema")
-                if schema is not None and _is_json(str(media_type).lower()):
-                    validators[str(media_type).lower()] = compiler.validator(
-                        schema,
-                        base=resp_file,
-                        pointer=f"{resp_pointer}/content/{escape_pointer(str(media_type))}/schema",
-                        direction="response",
-                        location="response",
-                    )
+        encoders: dict[str, Codec | None] = {}
+        for media_type, media_obj in content.items():
+            key = str(media_type).lower()
+            media_pointer = f"{resp_pointer}/content/{escape_pointer(str(media_type))}"
+            schema = (media_obj or {}).get("schema")
+            if "*" in base_type(key):
+                encoders[key] = None
+            else:
+                site = SchemaSite(
+                    spec, schema, resp_file, media_pointer + "/schema", media_obj or {},
+                    "response", compiler,
+                )
+                encoders[key] = _codec_for(codecs, key, site, resp_file, media_pointer)
+            if validate and schema is not None and _is_json(key):
+                validators[key] = compiler.validator(
+                    schema,
+                    base=resp_file,
+                    pointer=media_pointer + "/schema",
+                    direction="response",
+                    location="response",
+                )
         responses[status] = ResponseSpec(
-            status, tuple(str(m).lower() for m in content), validators
+            status, tuple(str(m).lower() for m in content), validators, encoders
         )
     return responses
 
