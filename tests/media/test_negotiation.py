@@ -41,6 +41,8 @@ def test_parameters_must_match() -> None:
     assert versioned.choose("application/json;version=2").media_type == "application/json;version=2"
     with pytest.raises(NotAcceptableError):
         versioned.choose("application/json;version=1")
+    # a parameter the declared type does not have says nothing against it
+    assert NEGOTIATOR.choose("application/xml; charset=utf-8").media_type == "application/xml"
 
 
 @pytest.mark.parametrize("accept", ["text/csv", "application/json;q=0, application/*;q=0", "image/*"])

@@ -6,7 +6,8 @@ of that exact header value and the chosen offer is remembered in a small bounded
 clients of one API (which send a handful of distinct values) cost a dict lookup per request.
 
 Matching (RFC 9110 §12.5.1): each offer takes the quality of the most specific range that
-matches it (``type/subtype;param=value`` over ``type/subtype`` over ``type/*`` over ``*/*``);
+matches it (``type/subtype;param=value`` over ``type/subtype`` over ``type/*`` over ``*/*``;
+a parameter is compared only when the declared type has it);
 ``q=0`` refuses; the highest quality wins, the first declared on a tie.
 """
 
@@ -57,10 +58,16 @@ class AcceptRange:
             return 1
         if self.subtype != subtype:
             return -1
+        # NOTE: only parameters the declared type has are compared: a client's
+        # "application/json; charset=utf-8" still accepts a declared "application/json".
+        matched = 0
         for name, value in self.params:
-            if params.get(name) != value:
-                return -1
-        return 2 + len(self.params)
+            declared = params.get(name)
+            if declared is not None:
+                if declared != value:
+                    return -1
+                matched += 1
+        return 2 + matched
 
 
 def parse_accept(header: str) -> tuple[AcceptRange, ...]:
