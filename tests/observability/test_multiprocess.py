@@ -5,6 +5,7 @@ exit)."""
 from __future__ import annotations
 
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.e2e.conftest import start_server
@@ -23,9 +24,11 @@ def test_two_workers_report_the_sum_of_their_requests(tmp_path: Path) -> None:
         directories = list(tmp_path.glob("covet-metrics-*"))
         pids: set[str] = set()
         sent = 0
-        while sent < 40 or (len(pids) < 2 and sent < 400):
-            pids.add(fetch(f"{server.url}/whoami"))
-            sent += 1
+        # NOTE: concurrent connections, so that the kernel wakes both workers to accept them
+        with ThreadPoolExecutor(8) as pool:
+            while sent < 40 or (len(pids) < 2 and sent < 2000):
+                pids.update(pool.map(fetch, [f"{server.url}/whoami"] * 40))
+                sent += 40
         scrapes = [fetch(f"{server.url}/metrics") for _ in range(12)]
     finally:
         server.stop()
