@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
+from prometheus_client import generate_latest
 
 from covet.app import CovetApp
 from covet.errors import ConfigError
@@ -89,6 +90,20 @@ def test_body_sizes_are_the_bytes_read_and_sent(observed_app: Callable[..., Cove
     assert value(text, "covet_http_request_size_bytes_sum", **labels) == 22
     assert value(text, "covet_http_response_size_bytes_sum", **labels) == len(response.content)
     assert value(text, "covet_http_request_size_bytes_count", **labels) == 1
+    assert value(text, "covet_http_request_size_bytes_bucket", **labels, le="100.0") == 1
+
+
+def test_buckets_count_every_value_at_most_their_bound(observed_app: Callable[..., CovetApp]) -> None:
+    with TestClient(observed_app(metrics={"size_buckets": [10, 22, 100]})) as client:
+        for size in (5, 22, 23, 500):  # 422s (not objects): sizes are by operation and method
+            client.post("/notes", content=b'"' + b"x" * (size - 2) + b'"',
+                        headers={"content-type": "application/json"})
+        text = client.get("/metrics").text
+    labels = {"operation": "createNote", "method": "POST"}
+    buckets = [value(text, "covet_http_request_size_bytes_bucket", **labels, le=le)
+               for le in ("10.0", "22.0", "100.0", "+Inf")]
+    assert buckets == [1, 2, 3, 4]
+    assert value(text, "covet_http_request_size_bytes_sum", **labels) == 5 + 22 + 23 + 500
 
 
 def test_the_metrics_path_is_not_counted_in_its_own_series(observed_app: Callable[..., CovetApp]) -> None:
@@ -131,7 +146,8 @@ async def test_in_flight_counts_requests_being_served() -> None:
         sent.append(message)
 
     def in_flight() -> float:
-        return metrics.http.in_flight._value.get()  # type: ignore[no-any-return]
+        assert metrics.registry is not None
+        return value(generate_latest(metrics.registry).decode(), "covet_http_requests_in_flight")
 
     task = asyncio.create_task(metrics({"type": "http", "path": "/x", "method": "GET"}, receive, send))
     await entered.wait()

@@ -16,10 +16,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from covet.asgi import ENDPOINT_KEY
 from covet.errors import ConfigError
+from covet.observability.http_series import LocalHttpSeries, SharedHttpSeries
 from covet.observability.multiprocess import mark_dead, multiprocess_dir
 from covet.observability.settings import MetricsSettings
 from covet.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,14 +31,12 @@ if TYPE_CHECKING:
     from covet.api import Api
     from covet.observability.provider_series import ProviderSeries
 
-__all__ = ["UNMATCHED", "HttpSeries", "MetricsMiddleware", "require_prometheus"]
+__all__ = ["UNMATCHED", "MetricsMiddleware", "require_prometheus"]
 
 UNMATCHED = "unmatched"
 """The ``operation`` label of a request no route matched (404, 405, an undecodable path)."""
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
-_CLASSES = ("1xx", "1xx", "2xx", "3xx", "4xx", "5xx")
-_LABELS = ("operation", "method", "status")
 
 
 def require_prometheus() -> None:
@@ -54,60 +53,6 @@ def require_prometheus() -> None:
             "run pip install 'covetpy[metrics]', or set metrics: false",
             pointer="/metrics",
         ) from None
-
-
-class HttpSeries:
-    """The request series, with one labelled child per (operation, method, status class).
-
-    PERF: a child is created the first time its labels are seen and kept, so a request costs
-    one dict lookup and four updates, never a ``labels()`` call.
-    """
-
-    __slots__ = ("_children", "duration", "in_flight", "request_size", "requests", "response_size")
-
-    def __init__(self, settings: MetricsSettings, registry: CollectorRegistry | None) -> None:
-        from prometheus_client import Counter, Gauge, Histogram
-
-        self.requests = Counter(
-            "covet_http_requests", "HTTP requests answered, by operation, method and status class.",
-            _LABELS, registry=registry,
-        )
-        self.duration = Histogram(
-            "covet_http_request_duration_seconds",
-            "Seconds from the request's arrival to the end of its response.",
-            _LABELS, buckets=settings.latency_buckets, registry=registry,
-        )
-        self.in_flight = Gauge(
-            "covet_http_requests_in_flight", "HTTP requests being served now.",
-            registry=registry, multiprocess_mode="livesum",
-        )
-        self.request_size = Histogram(
-            "covet_http_request_size_bytes", "Bytes of request body read, by operation and method.",
-            _LABELS[:2], buckets=settings.size_buckets, registry=registry,
-        )
-        self.response_size = Histogram(
-            "covet_http_response_size_bytes", "Bytes of response body sent, by operation and method.",
-            _LABELS[:2], buckets=settings.size_buckets, registry=registry,
-        )
-        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any, Any]] = {}
-
-    def observe(
-        self, operation: str, method: str, status: int, seconds: float, received: int, sent: int
-    ) -> None:
-        """Record one answered request."""
-        key = (operation, method, _CLASSES[status // 100] if status < 600 else "5xx")
-        children = self._children.get(key)
-        if children is None:
-            children = self._children[key] = (
-                self.requests.labels(*key), self.duration.labels(*key),
-                self.request_size.labels(operation, method),
-                self.response_size.labels(operation, method),
-            )
-        requests, duration, request_size, response_size = children
-        requests.inc()
-        duration.observe(seconds)
-        request_size.observe(received)
-        response_size.observe(sent)
 
 
 class MetricsMiddleware:
@@ -143,8 +88,13 @@ class MetricsMiddleware:
         self.directory = multiprocess_dir()
         # NOTE: in multiprocess mode the values live in files, read by a fresh registry per
         # scrape; registering them too would expose this worker's values twice.
-        self.registry: CollectorRegistry | None = None if self.directory else CollectorRegistry()
-        self.http = HttpSeries(settings, self.registry)
+        self.registry: CollectorRegistry | None = None
+        self.http: LocalHttpSeries | SharedHttpSeries
+        if self.directory is None:
+            self.registry = CollectorRegistry()
+            self.http = LocalHttpSeries(settings, self.registry)
+        else:
+            self.http = SharedHttpSeries(settings)
         self.providers: ProviderSeries = ProviderSeries(self.registry, providers, api)
         self._sync_task: asyncio.Task[None] | None = None
 
@@ -174,7 +124,7 @@ class MetricsMiddleware:
             await send(message)
 
         http = self.http
-        http.in_flight.inc()
+        http.begin()
         started = time.perf_counter()
         try:
             await self.app(scope, counting_receive, counting_send)
@@ -182,11 +132,9 @@ class MetricsMiddleware:
             status = status or 500  # the server answers 500 for what escaped
             raise
         finally:
-            http.in_flight.dec()
             # NOTE: a request whose client left before any response began is not counted.
-            if status:
-                operation, method = _labels(scope)
-                http.observe(operation, method, status, time.perf_counter() - started, received, sent)
+            operation, method = _labels(scope)
+            http.end(operation, method, status, time.perf_counter() - started, received, sent)
 
     async def _expose(self, scope: Scope, send: Send) -> None:
         from prometheus_client import CONTENT_TYPE_LATEST
