@@ -58,7 +58,8 @@ def internal_error(
 ) -> Response:
     trace_id = trace_id_of(scope)
     logger.error(
-        "unhandled %s in %s (trace_id=%s)", type(exc).__name__, where, trace_id, exc_info=exc
+        "unhandled %s in %s (trace_id=%s)", type(exc).__name__, where, trace_id, exc_info=exc,
+        extra={"trace_id": trace_id},
     )
     error = HTTPError(f"An unexpected error occurred; quote trace id {trace_id} when reporting it")
     return problems.render(error, trace_id, route)
@@ -73,7 +74,10 @@ def unavailable(
 ) -> Response:
     """A backend is down: a fast 503 that names what failed, never how (no URLs, no SQL)."""
     trace_id = trace_id_of(scope)
-    logger.warning("backend unavailable in %s (trace_id=%s): %s", where, trace_id, exc)
+    logger.warning(
+        "backend unavailable in %s (trace_id=%s): %s", where, trace_id, exc,
+        extra={"trace_id": trace_id},
+    )
     error = ServiceUnavailableError(f"{exc}; try again shortly (trace id {trace_id})")
     return problems.render(error, trace_id, route)
 

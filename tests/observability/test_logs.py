@@ -90,6 +90,8 @@ def test_covet_run_writes_only_json_lines() -> None:
     assert access[0]["status"] == 200 and access[0]["duration_ms"] > 0
     crash = next(e for e in entries if e["logger"] == "covet.error")
     assert crash["level"] == "error" and "RuntimeError: crashed on purpose" in crash["exception"]
+    crashed = next(e for e in entries if e["logger"] == "covet.access" and e.get("operation") == "crash")
+    assert crash["trace_id"] == crashed["trace_id"]  # the error line and its request's access line
     assert "hunter2" not in output
 
 

@@ -315,7 +315,8 @@ class CovetHttpProtocol(HttpToolsProtocol):
         self._cancel_deadline()
         trace_id = new_trace_id()
         logger.info(
-            "%s: %s, answered %d (trace_id=%s)", self._peer(), reason, problem.status, trace_id
+            "%s: %s, answered %d (trace_id=%s)", self._peer(), reason, problem.status, trace_id,
+            extra={"trace_id": trace_id, "status": problem.status},
         )
         if answer is None:
             cycle = self.cycle
@@ -506,7 +507,7 @@ async def _service_unavailable(scope: Any, receive: Any, send: Any) -> None:
     trace_id = new_trace_id()
     logger.warning(
         "%s: over the concurrency limit, answered 503 (trace_id=%s)",
-        _peer_of(scope.get("client")), trace_id,
+        _peer_of(scope.get("client")), trace_id, extra={"trace_id": trace_id, "status": 503},
     )
     problem = _responses.SERVICE_UNAVAILABLE
     await send({"type": "http.response.start", "status": 503, "headers": problem.headers})
