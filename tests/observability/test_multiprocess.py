@@ -4,10 +4,15 @@ exit)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
+from covet.observability.multiprocess import ENV, worker_metrics_directory
 from tests.e2e.conftest import start_server
 from tests.observability.conftest import CONFIG, value
 
@@ -40,3 +45,24 @@ def test_two_workers_report_the_sum_of_their_requests(tmp_path: Path) -> None:
         assert value(text, "covet_http_request_duration_seconds_count", **labels) == sent
         assert value(text, "covet_http_requests_in_flight") == 0
     assert not list(tmp_path.glob("covet-metrics-*")), "removed when the server stopped"
+
+
+def test_each_start_gets_a_fresh_directory_removed_at_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with worker_metrics_directory() as first:
+        assert os.environ[ENV] == first and Path(first).is_dir() and not os.listdir(first)
+        (Path(first) / "counter_123.db").write_bytes(b"")
+    with worker_metrics_directory() as second:
+        assert second != first and not os.listdir(second)
+    assert ENV not in os.environ
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_directory_already_given_is_used_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, str(tmp_path))
+    with worker_metrics_directory() as directory:
+        assert directory == str(tmp_path)
+    assert tmp_path.is_dir() and os.environ[ENV] == str(tmp_path)
