@@ -61,7 +61,7 @@ def health_routes(config: CovetConfig) -> list[BuiltinRoute]:
     """``GET /health``, ``/health/ready`` and ``/health/live`` (added after every api, as the
     app adds them), each unless turned off."""
     health = config.health
-    routes = []
+    routes: list[BuiltinRoute] = []
     for key, path in (("path", health.path), ("ready", health.ready), ("live", health.live)):
         if path and all(route.path != path for route in routes):
             routes.append(BuiltinRoute(
