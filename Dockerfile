@@ -10,8 +10,8 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 COPY engine ./engine
-# the production extras: PostgreSQL, MariaDB and Memcached drivers
-RUN /opt/venv/bin/pip install ".[postgres,mysql,memcached]"
+# the production extras: PostgreSQL, MariaDB and Memcached drivers, Prometheus metrics
+RUN /opt/venv/bin/pip install ".[postgres,mysql,memcached,metrics]"
 
 FROM python:3.12-slim
 RUN groupadd --system --gid 10001 covet \
@@ -26,7 +26,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     XDG_CACHE_HOME=/tmp/cache \
     COVET_HOST=0.0.0.0 \
-    COVET_WORKERS=2
+    COVET_WORKERS=2 \
+    COVET_METRICS=true
 USER 10001:10001
 EXPOSE 8000
 # every required backend (database, Redis stores) answers: `covet check-backends` exits 0
