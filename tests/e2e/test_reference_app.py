@@ -50,7 +50,12 @@ def all_posts(server: Server, user_id: int) -> list[dict[str, Any]]:
 def test_health(reference_server: Server) -> None:
     status, _, body = call(reference_server, "GET", "/health")
     assert status == 200 and body["status"] == "ok"
-    assert [(c["name"], c["kind"], c["ok"]) for c in body["checks"]] == [("default", "database", True), ("tokens", "token store", True)]
+    assert [(c["name"], c["kind"], c["ok"]) for c in body["checks"]] == [
+        ("default", "database", True), ("tokens", "token store", True),
+        ("rate_limits", "memory", True),
+    ]
+    assert call(reference_server, "GET", "/health/live")[2] == {"status": "ok"}
+    assert call(reference_server, "GET", "/health/ready")[0] == 200
 
 
 def test_typed_params_route_reads_a_seeded_post(reference_server: Server) -> None:

@@ -49,3 +49,18 @@ def test_credentials_in_the_query_string_are_not_logged(caplog: pytest.LogCaptur
     assert "/public?access_token=REDACTED&Password=REDACTED" in lines
     for secret in ("key-alice", "abc.def.ghi", "hunter2"):
         assert secret not in lines
+
+
+@pytest.mark.parametrize(("path", "operation"), [
+    ("/items/1", "getItem"), ("/openapi.json", "/openapi.json"), ("/docs", "/docs"),
+    ("/docs/static/swagger-ui.css", "/docs/static/{name}"), ("/nowhere", None),
+])
+def test_every_route_kind_is_labelled_by_operation_or_template(
+    shop_app: Callable[..., CovetApp], caplog: pytest.LogCaptureFixture, path: str,
+    operation: str | None,
+) -> None:
+    client = TestClient(shop_app(server={"access_log": True}))
+    with caplog.at_level(logging.INFO, logger="covet.access"):
+        client.get(path)
+    (record,) = [r for r in caplog.records if r.name == "covet.access"]
+    assert record.operation == operation  # type: ignore[attr-defined]

@@ -53,6 +53,13 @@ class DocumentEndpoint:
     __slots__ = (
         "_encode", "body", "etag", "extra_headers", "headers", "label", "max_body_size", "media_type"
     )
+    operation_id = None
+    """Not an operation: the access log and the metrics label it by :attr:`template`."""
+
+    @property
+    def template(self) -> str:
+        """The route it is served at (``/openapi.json``), as the access log and metrics name it."""
+        return self.label.partition(" ")[2] or self.label
 
     def __init__(
         self,
@@ -107,6 +114,13 @@ class AssetsEndpoint:
     """``.../static/{name}``: a file of a fixed map, or 404; nothing else is reachable."""
 
     __slots__ = ("assets", "label", "max_body_size")
+    operation_id = None
+    """Not an operation: the access log and the metrics label it by :attr:`template`."""
+
+    @property
+    def template(self) -> str:
+        """The route template (``/docs/static/{name}``)."""
+        return self.label.partition(" ")[2] or self.label
 
     def __init__(self, assets: Mapping[str, Asset], *, label: str) -> None:
         self.assets = assets
