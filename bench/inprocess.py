@@ -3,6 +3,9 @@
     .venv/bin/python bench/inprocess.py [--repeat N] [--profile SCENARIO]
     .venv/bin/python bench/inprocess.py --security [--repeat N] [--profile secure]
 
+``--media`` serves bench/apps/media: the json scenario's body (and ten posts) as JSON, XML and
+MessagePack, chosen by ``Accept``.
+
 ``--security`` serves bench/apps/security (an HS256 bearer operation and the same without
 security) and reports both and their difference: what authentication adds per request.
 
@@ -41,6 +44,18 @@ SCENARIOS: dict[str, tuple[str, str, bytes, bytes, list[tuple[bytes, bytes]]]] =
 
 
 SECURITY_APP = HERE / "apps" / "security" / "covet.yaml"
+MEDIA_APP = HERE / "apps" / "media" / "covet.yaml"
+
+
+def media_scenarios() -> dict[str, tuple[str, str, bytes, bytes, list[tuple[bytes, bytes]]]]:
+    """The json scenario's body and a list of ten posts, as each media type."""
+    found: dict[str, tuple[str, str, bytes, bytes, list[tuple[bytes, bytes]]]] = {}
+    for path in ("/json", "/posts"):
+        for name, accept in (("json", None), ("xml", b"application/xml"),
+                             ("msgpack", b"application/msgpack")):
+            headers = [] if accept is None else [(b"accept", accept)]
+            found[f"{path[1:]}-{name}"] = ("GET", path, b"", b"", headers)
+    return found
 
 
 def security_scenarios() -> dict[str, tuple[str, str, bytes, bytes, list[tuple[bytes, bytes]]]]:
@@ -100,11 +115,17 @@ def main() -> None:
     parser.add_argument("--profile")
     parser.add_argument("--config", default=str(HERE / "apps" / "covet" / "covet.yaml"))
     parser.add_argument("--security", action="store_true", help="the bench/apps/security app")
+    parser.add_argument("--media", action="store_true",
+                        help="the bench/apps/media app: JSON, XML and MessagePack responses")
     args = parser.parse_args()
     if args.security:
         SCENARIOS.clear()
         SCENARIOS.update(security_scenarios())
         args.config = str(SECURITY_APP)
+    if args.media:
+        SCENARIOS.clear()
+        SCENARIOS.update(media_scenarios())
+        args.config = str(MEDIA_APP)
     app = CovetApp.from_config(args.config)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(app.startup())
