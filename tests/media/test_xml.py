@@ -172,3 +172,13 @@ def test_root_name_defaults_to_the_component_name(tmp_path: Path) -> None:
 def test_keys_that_are_no_xml_names_are_kept_in_an_attribute() -> None:
     root = etree.fromstring(XMLCodec().encode({"a b": 1, "2x": [1, 2]}))
     assert [(e.tag, e.get("key")) for e in root] == [("entry", "a b"), ("entry", "2x")]
+
+
+def test_text_xml_cannot_carry_is_sent_as_the_replacement_character() -> None:
+    """A JSON string may hold control characters a client sent; XML 1.0 cannot hold them even
+    as references, so answering as XML sends U+FFFD instead of failing with a 500."""
+    body = XMLCodec(root="note").encode({"text": "a\x00b\x01c\x1f", "odd key\x02": "\ufffe"})
+    assert body.decode("utf-8").endswith(
+        "<note><text>a\ufffdb\ufffdc\ufffd</text><entry key=\"odd key\ufffd\">\ufffd</entry></note>"
+    )
+    assert XMLCodec().decode(body) is not None  # and it parses back

@@ -37,6 +37,8 @@ _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _NIL = f"{{{_XSI}}}nil"
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry at all, not even as references: sent as U+FFFD."""
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
 
@@ -280,14 +282,20 @@ def _scalar(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
-    return str(value)
+    return _xml_text(str(value))
+
+
+def _xml_text(text: str) -> str:
+    """``text`` with what XML cannot hold replaced by U+FFFD (a JSON string may hold a control
+    character a client sent; answering it as XML must not fail)."""
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
 
 
 def _element(parent: Any, name: str, namespace: str | None, prefix: str | None) -> Any:
     if not _NAME.match(name):
         # NOTE: a key that is no XML name (a space, a leading digit) keeps its text in an attribute
         element = _element(parent, "entry", namespace, prefix)
-        element.set("key", name)
+        element.set("key", _xml_text(name))
         return element
     tag = _qualified(name, namespace)
     nsmap: Any = {prefix: namespace} if namespace else None
