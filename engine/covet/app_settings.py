@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from covet._settings import Settings
 from covet.errors import ConfigError
+from covet.providers.base import ConstantScope
 
 if TYPE_CHECKING:
     from covet.providers.base import HealthReport, Provider
@@ -180,20 +181,6 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-class _Constant:
-    """A request scope whose value is the same object every time; nothing to undo."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    async def enter(self) -> Any:
-        return self.value
-
-    async def exit(self, ok: bool) -> None:
-        return None
-
 
 class SettingsProvider:
     """Injects the built settings as ``settings``; nothing to open, close or check."""
@@ -202,7 +189,7 @@ class SettingsProvider:
 
     def __init__(self, value: Any) -> None:
         self.value = value
-        self._scope = _Constant(value)  # PERF: one shared scope, no allocation per request
+        self._scope = ConstantScope(value)  # PERF: one shared scope, no allocation per request
 
     async def open(self) -> None:
         return None
@@ -210,7 +197,7 @@ class SettingsProvider:
     async def close(self) -> None:
         return None
 
-    def begin(self, name: str, request: Request | None = None) -> _Constant:
+    def begin(self, name: str, request: Request | None = None) -> ConstantScope:
         return self._scope
 
     async def health(self) -> list[HealthReport]:

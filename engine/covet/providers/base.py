@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from covet.request import Request
 
-__all__ = ["HealthReport", "Provider", "RequestScope"]
+__all__ = ["ConstantScope", "HealthReport", "Provider", "RequestScope"]
 
 
 class RequestScope(Protocol):
@@ -32,6 +32,23 @@ class RequestScope(Protocol):
 
     async def exit(self, ok: bool) -> None:
         """Finish: keep the work when ``ok`` (commit), else undo it (rollback); always release."""
+
+
+class ConstantScope:
+    """A request scope whose value is the same object every time; nothing to undo. A provider
+    of one shared object (``tokens``, ``cache``, ``settings``) keeps one, so a request
+    allocates nothing for it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    async def enter(self) -> Any:
+        return self.value
+
+    async def exit(self, ok: bool) -> None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

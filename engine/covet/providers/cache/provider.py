@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from importlib import import_module
-from typing import Any
 
 from covet.errors import ConfigError
-from covet.providers.base import HealthReport
+from covet.providers.base import ConstantScope, HealthReport
 from covet.providers.cache._cache import Cache
 from covet.providers.cache._guard import Backend, Guard
 from covet.providers.cache.memory import MemoryBackend
@@ -39,18 +38,6 @@ CACHE_BACKENDS: dict[str, str] = {
 """URL scheme -> the backend class (DESIGN.md §12: the provider registry)."""
 
 
-class _Constant:
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    async def enter(self) -> Any:
-        return self.value
-
-    async def exit(self, ok: bool) -> None:
-        return None
-
 
 class CacheProvider:
     """Opens, injects, reports on and closes the configured caches.
@@ -64,7 +51,7 @@ class CacheProvider:
         self.caches = {name: build_cache(name, entry) for name, entry in self.settings.items()}
         self.names: Sequence[str] = tuple(_parameter(name) for name in self.caches)
         # PERF: one shared scope per cache, nothing allocated per request
-        self._scopes = {_parameter(name): _Constant(cache) for name, cache in self.caches.items()}
+        self._scopes = {_parameter(name): ConstantScope(cache) for name, cache in self.caches.items()}
 
     async def open(self) -> None:
         """Nothing to connect: pools connect on first use (a cache server down at startup is
@@ -74,7 +61,7 @@ class CacheProvider:
         for cache in self.caches.values():
             await cache.close()
 
-    def begin(self, name: str, request: Request | None = None) -> _Constant:
+    def begin(self, name: str, request: Request | None = None) -> ConstantScope:
         return self._scopes[name]
 
     async def health(self) -> list[HealthReport]:

@@ -12,9 +12,9 @@ binding error).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from covet.providers.base import HealthReport, Provider
+from covet.providers.base import ConstantScope, HealthReport, Provider
 from covet.providers.tokens import store_from_url
 from covet.request import Request
 from covet.security.passwords import PasswordHasher, PasswordSettings
@@ -25,20 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PasswordProvider", "TokenProvider", "token_providers"]
 
-
-class _Constant:
-    """A request scope whose value is the same object every time; nothing to undo."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    async def enter(self) -> Any:
-        return self.value
-
-    async def exit(self, ok: bool) -> None:
-        return None
 
 
 class TokenProvider:
@@ -54,7 +40,7 @@ class TokenProvider:
 
     def __init__(self, manager: TokenManager) -> None:
         self.manager = manager
-        self._scope = _Constant(manager)  # PERF: one shared scope, no allocation per request
+        self._scope = ConstantScope(manager)  # PERF: one shared scope, no allocation per request
 
     async def open(self) -> None:
         await self.manager.open()
@@ -62,7 +48,7 @@ class TokenProvider:
     async def close(self) -> None:
         await self.manager.close()
 
-    def begin(self, name: str, request: Request | None = None) -> _Constant:
+    def begin(self, name: str, request: Request | None = None) -> ConstantScope:
         return self._scope
 
     async def health(self) -> list[HealthReport]:
@@ -76,7 +62,7 @@ class PasswordProvider:
 
     def __init__(self, hasher: PasswordHasher) -> None:
         self.hasher = hasher
-        self._scope = _Constant(hasher)
+        self._scope = ConstantScope(hasher)
 
     async def open(self) -> None:
         return None
@@ -84,7 +70,7 @@ class PasswordProvider:
     async def close(self) -> None:
         return None
 
-    def begin(self, name: str, request: Request | None = None) -> _Constant:
+    def begin(self, name: str, request: Request | None = None) -> ConstantScope:
         return self._scope
 
     async def health(self) -> list[HealthReport]:
